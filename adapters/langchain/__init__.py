@@ -1,0 +1,1 @@
+"""LangChain integration: Runnables, a chat model, a document loader."""

@@ -1,0 +1,119 @@
+"""The one small interface every model backend implements: images + messages + constraint -> text.
+
+A backend declares what it can do (`Capabilities`); pipelines ask through `generate` and never call a model
+library directly. Constraints are compiled by the backend once per (constraint, tokenizer) and cached.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from PIL import Image
+
+ConstraintKind = Literal["json_schema", "regex", "lark"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """What the output must match: a JSON schema (as a JSON string), a regex, or a Lark grammar (llguidance)."""
+
+    kind: ConstraintKind
+    spec: str
+
+    @classmethod
+    def json_schema(cls, schema: str) -> Constraint:
+        return cls("json_schema", schema)
+
+    @classmethod
+    def regex(cls, pattern: str) -> Constraint:
+        return cls("regex", pattern)
+
+    @classmethod
+    def lark(cls, grammar: str) -> Constraint:
+        return cls("lark", grammar)
+
+
+@dataclass(frozen=True)
+class Sampling:
+    max_new_tokens: int = 512
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0
+    seed: int | None = None
+
+
+@dataclass
+class Message:
+    role: Literal["system", "user", "assistant"]
+    text: str
+    images: list[Image.Image] = field(default_factory=list)
+
+
+@dataclass
+class GenerationRequest:
+    messages: list[Message]
+    constraint: Constraint | None = None
+    sampling: Sampling = field(default_factory=Sampling)
+    # Text the assistant turn starts with (already part of the output), e.g. to force a prefix.
+    assistant_prefix: str = ""
+
+
+@dataclass
+class Generation:
+    text: str
+    token_ids: list[int] = field(default_factory=list)
+    token_texts: list[str] = field(default_factory=list)
+    token_logprobs: list[float] = field(default_factory=list)
+    prompt_tokens: int = 0
+    forward_passes: int = 0
+    prefill_seconds: float = 0.0
+    decode_seconds: float = 0.0
+    finish_reason: Literal["stop", "length", "error"] = "stop"
+    raw: Any = None
+
+    @property
+    def seconds(self) -> float:
+        return self.prefill_seconds + self.decode_seconds
+
+    @property
+    def tokens_per_second(self) -> float:
+        n = len(self.token_ids)
+        return n / self.decode_seconds if self.decode_seconds > 0 and n else 0.0
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    images: bool = False
+    constraints: frozenset[ConstraintKind] = frozenset()
+    box_convention: str | None = None  # a key of ocula.schemas.box_formats, for VLMs that emit boxes
+    batched: bool = False
+    logprobs: bool = True
+
+
+class ModelAdapter(abc.ABC):
+    """A loaded model. Load once (`ocula.load_model`), call `generate` many times."""
+
+    name: str = "model"
+    backend: str = "base"
+    family: str | None = None
+    capabilities: Capabilities = Capabilities()
+
+    @abc.abstractmethod
+    def generate(self, request: GenerationRequest) -> Generation:
+        """Generate one completion; honour `request.constraint` when it is set."""
+
+    def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        """Several prompts; backends that batch natively override this."""
+        return [self.generate(r) for r in requests]
+
+    def score(self, prompt: str, continuations: Sequence[str]) -> list[float]:
+        """Sum of token log-probs of each continuation after `prompt` (used to rank grounded candidates)."""
+        raise NotImplementedError(f"{self.backend} cannot score continuations")
+
+    def count_tokens(self, text: str) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Free the model's resources."""

@@ -1,0 +1,1 @@
+"""OCR engines: each reads one page into an `OCRPage`."""

@@ -1,0 +1,40 @@
+"""The `ocula` command. Each sub-command lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import pkgutil
+import sys
+from importlib import import_module
+
+import typer
+
+from ocula import __version__
+
+app = typer.Typer(
+    name="ocula",
+    help="Documents and photos to validated, grounded Pydantic objects on local models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print Ocula's version."""
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    """Import every module of this package; each adds its command to `app`."""
+    for info in pkgutil.iter_modules(__path__):
+        import_module(f"{__name__}.{info.name}")
+
+
+def main() -> None:
+    _register()
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,5 @@
+"""Public home of Ocula's typed errors (defined in `ocula.schemas.errors` so every layer can raise them)."""
+
+from ocula.schemas.errors import InputError, ModelError, OculaError, SchemaError, ValidationFailed
+
+__all__ = ["InputError", "ModelError", "OculaError", "SchemaError", "ValidationFailed"]

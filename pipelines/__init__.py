@@ -1,0 +1,1 @@
+"""Steps over plain data and the pipelines composed of them (ocr, extract, detect), batch runner."""

@@ -1,0 +1,1 @@
+"""Ready-made schemas for common documents; their field descriptions go into the prompt."""

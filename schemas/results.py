@@ -1,0 +1,130 @@
+"""Result types. Every box is absolute pixels of the original page; every type round-trips through JSON."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .geometry import BBox, Point
+
+T = TypeVar("T")
+
+
+class Word(BaseModel):
+    text: str
+    box: BBox
+    confidence: float | None = None
+
+
+class Line(BaseModel):
+    """One text line: its text, box, optional quad/polygon and words, in reading order within a page."""
+
+    text: str
+    box: BBox
+    confidence: float | None = None
+    words: list[Word] = Field(default_factory=list)
+    polygon: list[Point] | None = None
+
+
+class OCRPage(BaseModel):
+    page: int = 0
+    width: int
+    height: int
+    lines: list[Line] = Field(default_factory=list)
+    engine: str = ""
+    seconds: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class Detection(BaseModel):
+    label: str
+    box: BBox
+    confidence: float | None = None
+    polygon: list[Point] | None = None
+
+
+class Detections(BaseModel):
+    """Detections on one page or image of `width` x `height` pixels."""
+
+    items: list[Detection] = Field(default_factory=list)
+    width: int
+    height: int
+    page: int = 0
+    source: str | None = None
+    model: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self.items)
+
+
+class FieldSource(BaseModel):
+    """Where a field's value came from: OCR lines (ids on the page), a box the model emitted, or a text match."""
+
+    kind: Literal["ocr_lines", "model_box", "text_match", "none"] = "none"
+    line_ids: list[int] = Field(default_factory=list)
+    text: str | None = None
+
+
+class FieldResult(BaseModel):
+    """One leaf field of an extraction: value, where it is on which page, and how sure the model was."""
+
+    path: str
+    value: Any = None
+    raw: str | None = None
+    page: int | None = None
+    box: BBox | None = None
+    source: FieldSource = Field(default_factory=FieldSource)
+    confidence: float | None = None
+    valid: bool = True
+    error: str | None = None
+
+
+class Attempt(BaseModel):
+    """One decode-and-validate round: what the model wrote, what failed, how long it took."""
+
+    index: int
+    raw: str
+    errors: list[str] = Field(default_factory=list)
+    seconds: float = 0.0
+    prompt_tokens: int | None = None
+    generated_tokens: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ModelInfo(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    name: str
+    backend: str
+    family: str | None = None
+
+
+class Extraction(BaseModel, Generic[T]):
+    """The validated instance (`value`) plus per-leaf provenance (`fields`), every attempt and timings."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    value: T | None = None
+    fields: dict[str, FieldResult] = Field(default_factory=dict)
+    attempts: list[Attempt] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+    model: ModelInfo | None = None
+    source: str | None = None
+    pages: int = 1
+    page_sizes: list[tuple[int, int]] = Field(default_factory=list)
+    schema_name: str | None = None
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None and not self.errors
