@@ -120,7 +120,9 @@ def union_all(boxes: Iterable[BBox]) -> BBox:
     return out
 
 
-Matrix = tuple[float, float, float, float, float, float]  # a b c d e f: x' = a x + b y + c; y' = d x + e y + f
+Matrix = tuple[
+    float, float, float, float, float, float
+]  # a b c d e f: x' = a x + b y + c; y' = d x + e y + f
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
@@ -196,7 +198,8 @@ class PageTransform(BaseModel):
 
     def _map_box(self, box: BBox, inverse: bool) -> BBox:
         corners = [
-            self.map_point(x, y, inverse) for x, y in ((box.x0, box.y0), (box.x1, box.y0), (box.x0, box.y1), (box.x1, box.y1))
+            self.map_point(x, y, inverse)
+            for x, y in ((box.x0, box.y0), (box.x1, box.y0), (box.x0, box.y1), (box.x1, box.y1))
         ]
         return BBox.from_polygon(corners, page=box.page)
 

@@ -19,6 +19,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Documents and photos to validated, grounded Pydantic objects on local models."""
+
+
 @app.command()
 def version() -> None:
     """Print Ocula's version."""
