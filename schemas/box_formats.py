@@ -55,12 +55,8 @@ BOX_CONVENTIONS: dict[str, BoxConvention] = {
             pixels_of="resized",
             note="Qwen2.5-VL: absolute pixels of the processor-resized (smart_resize) image",
         ),
-        BoxConvention(
-            "loc1024_yxyx", scale=1024, y_first=True, max_bin=1023, note="PaliGemma <locNNNN>, 1024 bins"
-        ),
-        BoxConvention(
-            "loc1000_xyxy", scale=1000, offset=0.5, max_bin=999, note="Florence-2 <loc_N>, bin centres"
-        ),
+        BoxConvention("loc1024_yxyx", scale=1024, y_first=True, max_bin=1023, note="PaliGemma <locNNNN>, 1024 bins"),
+        BoxConvention("loc1000_xyxy", scale=1000, offset=0.5, max_bin=999, note="Florence-2 <loc_N>, bin centres"),
         BoxConvention("patch32", grid=32, note="Kosmos-2 <patch_index_N> pairs, patch cell extents"),
         BoxConvention("norm1000_yxyx", scale=1000, y_first=True, note="Gemini box_2d"),
         BoxConvention("unit_xyxy", scale=1.0, integer=False, note="Moondream 0-1 floats"),
@@ -222,11 +218,11 @@ def from_page_box(
     w, h = input_size
     inp = inp.clip(w, h)
     if conv.grid:
-        g = conv.grid
-        c0 = min(int(inp.x0 / w * g), g - 1)
-        r0 = min(int(inp.y0 / h * g), g - 1)
-        c1 = max(c0, min(math.ceil(inp.x1 / w * g) - 1, g - 1))
-        r1 = max(r0, min(math.ceil(inp.y1 / h * g) - 1, g - 1))
+        g, eps = conv.grid, 1e-9  # eps: a corner on a cell edge stays on its side despite float error
+        c0 = min(math.floor(inp.x0 / w * g + eps), g - 1)
+        r0 = min(math.floor(inp.y0 / h * g + eps), g - 1)
+        c1 = max(c0, min(math.ceil(inp.x1 / w * g - eps) - 1, g - 1))
+        r1 = max(r0, min(math.ceil(inp.y1 / h * g - eps) - 1, g - 1))
         return [float(r0 * g + c0), float(r1 * g + c1)]
     fw, fh = _frame(conv, input_size, resized_size)
     xs = [inp.x0 * fw / w, inp.x1 * fw / w]

@@ -132,9 +132,7 @@ def to_supervision(detections: Detections, categories: Categories | None = None)
         import numpy as np
         import supervision as sv
     except ImportError as e:
-        raise ImportError(
-            "to_supervision needs the `supervision` package: pip install 'ocula[supervision]'"
-        ) from e
+        raise ImportError("to_supervision needs the `supervision` package: pip install 'ocula[supervision]'") from e
     labels = [d.label for d in detections]
     shift = 0 if isinstance(categories, Mapping) else 1
     cat_ids = {name: cid - shift for name, cid in _category_ids(categories, labels, "add").items()}
@@ -142,9 +140,7 @@ def to_supervision(detections: Detections, categories: Categories | None = None)
     confidences = [d.confidence for d in detections]
     return sv.Detections(
         xyxy=np.array([d.box.as_tuple() for d in detections], dtype=float).reshape(n, 4),
-        confidence=(
-            np.array(confidences, dtype=float) if n and all(c is not None for c in confidences) else None
-        ),
+        confidence=(np.array(confidences, dtype=float) if n and all(c is not None for c in confidences) else None),
         class_id=np.array([cat_ids[label] for label in labels], dtype=int),
         data={"class_name": np.array(labels, dtype=str)},
     )

@@ -74,12 +74,10 @@ def bounded_schema(model: type[BaseModel] | dict[str, Any], bounds: Bounds | Non
 def _validator_notes(model: type[BaseModel]) -> list[str]:
     decorators = model.__pydantic_decorators__
     notes = [
-        f"{model.__name__}.{name}: field validator, checked after decoding"
-        for name in decorators.field_validators
+        f"{model.__name__}.{name}: field validator, checked after decoding" for name in decorators.field_validators
     ]
     notes += [
-        f"{model.__name__}.{name}: model validator, checked after decoding"
-        for name in decorators.model_validators
+        f"{model.__name__}.{name}: model validator, checked after decoding" for name in decorators.model_validators
     ]
     return notes
 

@@ -120,9 +120,7 @@ def union_all(boxes: Iterable[BBox]) -> BBox:
     return out
 
 
-Matrix = tuple[
-    float, float, float, float, float, float
-]  # a b c d e f: x' = a x + b y + c; y' = d x + e y + f
+Matrix = tuple[float, float, float, float, float, float]  # a b c d e f: x' = a x + b y + c; y' = d x + e y + f
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 

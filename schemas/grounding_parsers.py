@@ -98,9 +98,7 @@ def parse_kosmos2(text: str) -> Parsed:
     return out
 
 
-_QWEN2_TOKENS = re.compile(
-    r"<\|object_ref_start\|>(.*?)<\|object_ref_end\|>|<\|box_start\|>(.*?)<\|box_end\|>", re.S
-)
+_QWEN2_TOKENS = re.compile(r"<\|object_ref_start\|>(.*?)<\|object_ref_end\|>|<\|box_start\|>(.*?)<\|box_end\|>", re.S)
 _NUM = re.compile(r"-?\d+(?:\.\d+)?")
 
 

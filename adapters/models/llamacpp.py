@@ -30,9 +30,7 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 
 class LlamaCppModel(ModelAdapter):
     backend = "llama.cpp"
-    capabilities = Capabilities(
-        images=False, constraints=frozenset({"json_schema", "regex", "lark"}), logprobs=True
-    )
+    capabilities = Capabilities(images=False, constraints=frozenset({"json_schema", "regex", "lark"}), logprobs=True)
 
     def __init__(self, llama: Any, name: str) -> None:
         import llguidance.llamacpp
@@ -67,9 +65,7 @@ class LlamaCppModel(ModelAdapter):
         try:
             from llama_cpp import Llama
         except ImportError as err:  # pragma: no cover - dependency
-            raise ModelError(
-                "llama.cpp backend needs llama-cpp-python: pip install llama-cpp-python"
-            ) from err
+            raise ModelError("llama.cpp backend needs llama-cpp-python: pip install llama-cpp-python") from err
         path = Path(path)
         if not path.is_file():
             raise ModelError(f"{path}: no such GGUF file")

@@ -1,1 +1,77 @@
-"""OCR engines: each reads one page into an `OCRPage`."""
+"""OCR engines: each reads one page into an `OCRPage`. Engines are looked up by name in a small registry."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+from ocula.schemas import ModelError
+
+from .base import OCREngine, as_rgb, proportional_words
+from .rapid import RapidOCREngine
+from .tesseract import TesseractEngine
+
+EngineFactory = Callable[..., OCREngine]
+
+_REGISTRY: dict[str, EngineFactory] = {}
+_AVAILABLE: dict[str, Callable[[], bool]] = {}
+_CACHE: dict[tuple[str, tuple[tuple[str, Any], ...]], OCREngine] = {}
+
+
+def register_engine(name: str, factory: EngineFactory, available: Callable[[], bool] = lambda: True) -> None:
+    """Add an engine under `name`; `available()` says whether it can run on this machine."""
+    _REGISTRY[name] = factory
+    _AVAILABLE[name] = available
+
+
+def engine_names() -> list[str]:
+    """Every registered engine name, whether or not it can run here."""
+    return list(_REGISTRY)
+
+
+def available_engines() -> list[str]:
+    """The registered engines whose libraries or binaries are present on this machine."""
+    return [name for name in _REGISTRY if _AVAILABLE[name]()]
+
+
+def get_engine(name: str, **options: Any) -> OCREngine:
+    """The engine `name` built with `options`.
+
+    The same name and options give the same instance, so an engine's weights load once per process
+    however many documents are read (engines keep no per-page state).
+    """
+    key = name.lower()
+    if key not in _REGISTRY:
+        raise ModelError(f"unknown OCR engine {name!r}; choose from {', '.join(_REGISTRY)}")
+    try:
+        cache_key: tuple[str, tuple[tuple[str, Any], ...]] | None = (key, tuple(sorted(options.items())))
+        hash(cache_key)
+    except TypeError:  # unhashable option values (lists, dicts): build a fresh engine
+        cache_key = None
+    if cache_key is not None and cache_key in _CACHE:
+        return _CACHE[cache_key]
+    engine = _REGISTRY[key](**options)
+    if cache_key is not None:
+        _CACHE[cache_key] = engine
+    return engine
+
+
+def _has_rapidocr() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("rapidocr", "onnxruntime"))
+
+
+register_engine("rapidocr", RapidOCREngine, _has_rapidocr)
+register_engine("tesseract", TesseractEngine, lambda: TesseractEngine.find_binary() is not None)
+
+__all__ = [
+    "OCREngine",
+    "RapidOCREngine",
+    "TesseractEngine",
+    "as_rgb",
+    "available_engines",
+    "engine_names",
+    "get_engine",
+    "proportional_words",
+    "register_engine",
+]
