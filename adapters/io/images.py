@@ -1,0 +1,200 @@
+"""Images (files, bytes, PIL images, numpy arrays) into RGB uint8 pages and `Document`s."""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ocula.schemas.errors import InputError
+
+from .document import Document, Page
+from .limits import check_pixels, over_limit, pil_pixel_limit
+from .pages import PageSpec, select_pages
+
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+_WHITE = (255, 255, 255)
+
+
+# conversions ----------------------------------------------------------------------------------------
+def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+def _wide_to_uint8(values: np.ndarray) -> np.ndarray:
+    """16-bit, 32-bit or float grey values of a PIL image to 0-255."""
+    v = values.astype(np.float64)
+    lo, hi = float(v.min()), float(v.max())
+    if values.dtype.kind == "f" and lo >= 0 and hi <= 1:
+        v = v * 255
+    elif lo >= 0 and hi <= 255 and values.dtype.kind != "u":
+        pass
+    elif lo >= 0 and hi <= 65535:
+        v = v / 257
+    elif hi > lo:
+        v = (v - lo) * (255 / (hi - lo))
+    else:
+        v = np.zeros_like(v)
+    return np.clip(np.rint(v), 0, 255).astype(np.uint8)
+
+
+def pil_to_rgb(img: Image.Image) -> np.ndarray:
+    """Any PIL mode to an RGB uint8 array (H, W, 3); transparency is composited on white."""
+    if img.mode in _WIDE_MODES:
+        return _grey_to_rgb(_wide_to_uint8(np.asarray(img)))
+    if img.mode in _ALPHA_MODES or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        background = Image.new("RGB", img.size, _WHITE)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return np.array(background, dtype=np.uint8)
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
+    return np.array(rgb, dtype=np.uint8)
+
+
+def array_to_rgb(array: np.ndarray, source: str = "<image>") -> np.ndarray:
+    """HxW grey, HxWx1, HxWx3 RGB or HxWx4 RGBA; uint8, uint16, bool, other ints in 0-255 or floats in 0-1.
+
+    Always returns a new array, so the page never aliases the caller's buffer.
+    """
+    a = np.asarray(array)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
+        raise InputError(source, f"array of shape {a.shape} is not an image (want HxW, HxWx3 or HxWx4)")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise InputError(source, f"empty image array of shape {a.shape}")
+    a = _array_to_uint8(a, source)
+    if a.ndim == 2:
+        return _grey_to_rgb(a)
+    if a.shape[2] == 4:
+        alpha = a[:, :, 3:4].astype(np.float32) / 255
+        blended = a[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
+        return np.rint(blended).astype(np.uint8)
+    return np.array(a, dtype=np.uint8, copy=True)
+
+
+def _array_to_uint8(a: np.ndarray, source: str) -> np.ndarray:
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == np.bool_:
+        return a.astype(np.uint8) * 255
+    if a.dtype == np.uint16:
+        return np.rint(a / 257).astype(np.uint8)
+    if a.dtype.kind == "f":
+        if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
+            raise InputError(source, "float image arrays must hold finite values in 0-1")
+        return np.rint(a * 255).astype(np.uint8)
+    if a.dtype.kind in "iu":
+        if a.min() < 0 or a.max() > 255:
+            raise InputError(source, f"{a.dtype} image array has values outside 0-255")
+        return a.astype(np.uint8)
+    raise InputError(source, f"unsupported image array dtype {a.dtype}")
+
+
+# decoding -------------------------------------------------------------------------------------------
+@contextmanager
+def decoding(source: str, max_pixels: int | None) -> Iterator[None]:
+    """Run PIL under our pixel limit and turn its exceptions into one-line `InputError`s."""
+    try:
+        with pil_pixel_limit(max_pixels):
+            yield
+    except InputError:
+        raise
+    except Image.DecompressionBombError:
+        raise InputError(source, f"image {over_limit(max_pixels)}") from None
+    except UnidentifiedImageError:
+        raise InputError(source, "not an image or PDF (unknown format)") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error) as err:
+        raise InputError(source, f"truncated or corrupt image ({err})") from None
+
+
+def decode_frame(img: Image.Image, source: str, max_pixels: int | None) -> np.ndarray:
+    """Fully decode the current frame (so truncation shows here), apply EXIF orientation, to RGB."""
+    check_pixels(source, img.width, img.height, max_pixels)
+    img.load()
+    return pil_to_rgb(ImageOps.exif_transpose(img))
+
+
+def _dpi(img: Image.Image) -> float | None:
+    dpi = img.info.get("dpi")
+    try:
+        value = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value > 0 else None
+
+
+def _open(data: str | bytes) -> Image.Image:
+    return Image.open(data if isinstance(data, str) else io.BytesIO(data))
+
+
+# documents ------------------------------------------------------------------------------------------
+def image_document(
+    data: str | bytes, source: str, *, pages: PageSpec = None, max_pixels: int | None = None
+) -> Document:
+    """A document from an image file (`data` a path) or its bytes.
+
+    Multi-page TIFFs have one page per frame, decoded when asked for; other formats have one page
+    (the first frame of an animation). The first selected page is decoded now so bad input fails early.
+    """
+    with decoding(source, max_pixels), _open(data) as img:
+        fmt = img.format or "unknown"
+        is_tiff = fmt == "TIFF"
+        count = getattr(img, "n_frames", 1) if is_tiff else 1
+        indices = select_pages(pages, count, source)
+        for i in indices:  # sizes come from the frame headers: no pixel is decoded for this check
+            img.seek(i)
+            check_pixels(source, img.width, img.height, max_pixels, f"page {i + 1}" if is_tiff else "image")
+        img.seek(indices[0])
+        first = Page(indices[0], decode_frame(img, source, max_pixels), _dpi(img))
+
+    def loader(i: int) -> Page:
+        if i == first.index:
+            return Page(i, first.image.copy(), first.dpi)
+        with decoding(source, max_pixels), _open(data) as frames:
+            frames.seek(i)
+            return Page(i, decode_frame(frames, source, max_pixels), _dpi(frames))
+
+    return Document(
+        source=source,
+        page_indices=indices,
+        loader=loader,
+        kind="tiff" if is_tiff else "image",
+        metadata={"format": fmt, "page_count": count},
+    )
+
+
+def pil_document(
+    img: Image.Image, source: str = "<image>", *, pages: PageSpec = None, max_pixels: int | None = None
+) -> Document:
+    """A one-page document from a PIL image (its current frame), EXIF orientation applied."""
+    indices = select_pages(pages, 1, source)
+    with decoding(source, max_pixels):
+        page = Page(0, decode_frame(img, source, max_pixels), _dpi(img))
+    return _single(source, indices, page, {"format": img.format or "PIL", "page_count": 1})
+
+
+def array_document(
+    array: np.ndarray, source: str = "<image>", *, pages: PageSpec = None, max_pixels: int | None = None
+) -> Document:
+    """A one-page document from a numpy array (see `array_to_rgb` for what is accepted)."""
+    indices = select_pages(pages, 1, source)
+    shape = np.shape(array)
+    if len(shape) >= 2:
+        check_pixels(source, int(shape[1]), int(shape[0]), max_pixels)
+    page = Page(0, array_to_rgb(array, source))
+    return _single(source, indices, page, {"format": "array", "page_count": 1})
+
+
+def _single(source: str, indices: list[int], page: Page, metadata: dict[str, object]) -> Document:
+    def loader(i: int) -> Page:
+        if i != 0:
+            raise IndexError(f"{source}: page {i} not in a one-page document")
+        return Page(0, page.image.copy(), page.dpi)
+
+    return Document(source=source, page_indices=indices, loader=loader, kind="image", metadata=metadata)
