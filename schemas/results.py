@@ -78,6 +78,8 @@ class FieldResult(BaseModel):
     path: str
     value: Any = None
     raw: str | None = None
+    # The value parsed from the page text where its kind has a parsed form (ISO date(s), a decimal string).
+    parsed: Any = None
     page: int | None = None
     box: BBox | None = None
     source: FieldSource = Field(default_factory=FieldSource)

@@ -66,6 +66,8 @@ class Generation:
     token_ids: list[int] = field(default_factory=list)
     token_texts: list[str] = field(default_factory=list)
     token_logprobs: list[float] = field(default_factory=list)
+    # True where the grammar allowed a single continuation and the token was appended without sampling.
+    token_forced: list[bool] = field(default_factory=list)
     prompt_tokens: int = 0
     forward_passes: int = 0
     prefill_seconds: float = 0.0

@@ -143,6 +143,7 @@ class LlamaCppModel(ModelAdapter):
         bitmask = llg_np.allocate_token_bitmask(1, self.llg_tokenizer.vocab_size) if matcher else None
         out: list[int] = []
         logprobs: list[float] = []
+        forced_flags: list[bool] = []
         passes = 1
         finish = "length"
         start = time.perf_counter()
@@ -158,6 +159,7 @@ class LlamaCppModel(ModelAdapter):
                 break
             out.append(token)
             logprobs.append(float(raw[token]))
+            forced_flags.append(False)
             step = [token]
             if matcher is not None:
                 if not matcher.consume_token(token):
@@ -171,6 +173,7 @@ class LlamaCppModel(ModelAdapter):
                     forced = forced[: sampling.max_new_tokens - len(out)]
                     out.extend(forced)
                     logprobs.extend([0.0] * len(forced))
+                    forced_flags.extend([True] * len(forced))
                     step.extend(forced)
                     if matcher.is_stopped():
                         finish = "stop"
@@ -186,6 +189,7 @@ class LlamaCppModel(ModelAdapter):
             token_ids=out,
             token_texts=[self.llm.detokenize([t]).decode("utf-8", errors="replace") for t in out],
             token_logprobs=logprobs,
+            token_forced=forced_flags,
             prompt_tokens=len(tokens),
             forward_passes=passes,
             prefill_seconds=prefill,

@@ -1,0 +1,264 @@
+"""Type-aware grounded candidates: which page text a field of each kind may take.
+
+Pure and table-driven. Every candidate is text that is printed on the page (a line, a span of a line,
+or consecutive lines), with the ids of the lines it comes from, its box, and a parsed form where the
+kind has one (ISO date, Decimal). The grounded grammar lets a field take only its kind's candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ocula.schemas import BBox, OCRPage, union_all
+from ocula.schemas.kinds import Kind
+
+
+@dataclass(frozen=True)
+class DocLine:
+    """A line of the document with a global id (its position in reading order over all pages)."""
+
+    id: int
+    page: int
+    text: str
+    box: BBox
+    confidence: float | None = None
+    word_boxes: tuple[tuple[str, BBox], ...] = ()
+
+
+@dataclass
+class Candidate:
+    text: str
+    line_ids: tuple[int, ...]
+    box: BBox
+    kind: Kind
+    parsed: Any = None
+    line_confidence: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def page(self) -> int:
+        return self.box.page
+
+
+def doc_lines(pages: Sequence[OCRPage]) -> list[DocLine]:
+    out: list[DocLine] = []
+    for page in pages:
+        for line in page.lines:
+            text = " ".join(line.text.split())
+            if not text:
+                continue
+            words = tuple((w.text, w.box.with_page(page.page)) for w in line.words)
+            out.append(DocLine(len(out), page.page, text, line.box.with_page(page.page), line.confidence, words))
+    return out
+
+
+def span_box(line: DocLine, start: int, end: int) -> BBox:
+    """Box of characters [start, end) of a line: from word boxes when they cover the span, else proportional."""
+    if line.word_boxes:
+        pos, picked = 0, []
+        for text, box in line.word_boxes:
+            found = line.text.find(text, pos)
+            if found < 0:
+                break
+            if found < end and found + len(text) > start:
+                picked.append(box)
+            pos = found + len(text)
+        if picked:
+            return union_all(picked)
+    n = max(len(line.text), 1)
+    b = line.box
+    x0 = b.x0 + b.width * start / n
+    x1 = b.x0 + b.width * end / n
+    return BBox(x0=x0, y0=b.y0, x1=max(x1, x0), y1=b.y1, page=b.page)
+
+
+# --- dates -------------------------------------------------------------------------------------------
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+_MON = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+# (pattern, order of the numeric parts) — tried in order; spans may not overlap.
+DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>(?:19|20)?\d\d)(?!\d)"), "dmy"),
+    (re.compile(rf"(?<!\w)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ -/.]*{_MON}[ -/.,]*(?P<y>(?:19|20)?\d\d)(?!\d)", re.I), "dMy"),
+    (re.compile(rf"(?<!\w){_MON}[ -/.]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?[ -/.]*(?P<y>(?:19|20)\d\d)(?!\d)", re.I), "Mdy"),
+)
+
+
+def parse_date_parts(match: re.Match[str], order: str) -> list[date]:
+    """Every calendar date a match can mean (day-first and month-first when both are valid)."""
+    g = match.groupdict()
+    year = int(g["y"])
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    if g.get("mon"):
+        options = [(_MONTHS[g["mon"].lower()], int(g["d"]))]
+    elif order == "ymd":
+        options = [(int(g["m"]), int(g["d"]))]
+    else:
+        first, second = int(g["d"]), int(g["m"])
+        options = [(second, first), (first, second)]
+    out = []
+    for month, day in options:
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            continue
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def find_dates(text: str) -> list[tuple[int, int, list[date]]]:
+    taken: list[tuple[int, int]] = []
+    found = []
+    for pattern, order in DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            s, e = m.span()
+            if any(s < te and e > ts for ts, te in taken):
+                continue
+            dates = parse_date_parts(m, order)
+            if dates:
+                taken.append((s, e))
+                found.append((s, e, dates))
+    return sorted(found)
+
+
+# --- numbers -----------------------------------------------------------------------------------------
+_AMOUNT = re.compile(
+    r"(?<![\w.,])(?P<sign>-)?(?:RM|MYR|USD|EUR|GBP|SGD|\$|€|£|¥)?\s?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+\.\d{2}|\d+,\d{2}(?!\d))(?![\w])",
+    re.I,
+)
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?(?![\w])")
+_INTEGER = re.compile(r"(?<![\w.,])\d+(?![\w.,]\d)")
+_PERCENT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?%")
+_PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d ()\-]{6,}\d(?![\w])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?:https?://|www\.)[\w.-]+(?:/[\w./?=&%-]*)?|[\w-]+\.(?:com|net|org|io|co|my|sg|uk|de)(?:\.\w\w)?\b", re.I)
+_POSTCODE = re.compile(r"(?<![\w])(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\w])")
+_TAX_ID = re.compile(r"(?<![\w])(?:[A-Z]{0,3}\d[\dA-Z-]{5,}\d?[A-Z]?)(?![\w])")
+
+
+def to_decimal(text: str) -> Decimal | None:
+    digits = re.sub(r"[^\d,.\-]", "", text)
+    if re.fullmatch(r"-?\d+,\d{2}", digits):
+        digits = digits.replace(",", ".")
+    digits = digits.replace(",", "")
+    try:
+        return Decimal(digits)
+    except InvalidOperation:
+        return None
+
+
+# --- text spans --------------------------------------------------------------------------------------
+_SPLIT = re.compile(r"\s{2,}|\s*:\s+|(?<=[A-Za-z])\s*:\s*|\s*\|\s*|\s+-\s+|\s*\(|\)")
+MAX_JOINED_LINES = 4
+
+
+def text_spans(line: DocLine) -> list[tuple[int, int]]:
+    """The whole line and its segments split at separators (':', '(', runs of spaces, ' - ')."""
+    spans = {(0, len(line.text))}
+    cuts = [(m.start(), m.end()) for m in _SPLIT.finditer(line.text) if m.end() > m.start()]
+    bounds = [0]
+    for s, e in cuts:
+        bounds += [s, e]
+    bounds.append(len(line.text))
+    segments = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    for s, e in segments:
+        seg = line.text[s:e].strip(" ()")
+        if seg:
+            off = line.text.find(seg, s)
+            spans.add((off, off + len(seg)))
+    if segments:  # the line up to its first separator and from its last one
+        spans.add((0, segments[0][1]))
+        spans.add((segments[-1][0], len(line.text)))
+    return sorted((s, e) for s, e in spans if line.text[s:e].strip())
+
+
+def _from_matches(
+    lines: Iterable[DocLine],
+    kind: Kind,
+    finder: Callable[[str], Iterable[tuple[int, int, Any]]],
+) -> list[Candidate]:
+    out = []
+    for line in lines:
+        for s, e, parsed in finder(line.text):
+            text = line.text[s:e].strip()
+            if text:
+                out.append(Candidate(text, (line.id,), span_box(line, s, e), kind, parsed, line.confidence))
+    return out
+
+
+def _regex_finder(pattern: re.Pattern[str], parse: Callable[[str], Any] = lambda t: None):
+    def find(text: str) -> list[tuple[int, int, Any]]:
+        return [(m.start(), m.end(), parse(m.group(0))) for m in pattern.finditer(text)]
+
+    return find
+
+
+def _text_candidates(lines: Sequence[DocLine], kind: Kind) -> list[Candidate]:
+    out = []
+    for line in lines:
+        for s, e in text_spans(line):
+            out.append(Candidate(line.text[s:e], (line.id,), span_box(line, s, e), kind, None, line.confidence))
+    if kind == "multiline":
+        for i in range(len(lines)):
+            for n in range(2, MAX_JOINED_LINES + 1):
+                group = lines[i : i + n]
+                if len(group) < n or len({ln.page for ln in group}) > 1:
+                    break
+                text = " ".join(ln.text for ln in group)
+                box = union_all(ln.box for ln in group)
+                conf = min((ln.confidence for ln in group if ln.confidence is not None), default=None)
+                out.append(Candidate(text, tuple(ln.id for ln in group), box, kind, None, conf))
+    return out
+
+
+FINDERS: dict[str, Callable[[str], Iterable[tuple[int, int, Any]]]] = {
+    "date": lambda text: [(s, e, dates) for s, e, dates in find_dates(text)],
+    "amount": lambda text: [(m.start("num"), m.end("num"), to_decimal(m.group("num"))) for m in _AMOUNT.finditer(text)],
+    "number": _regex_finder(_NUMBER, to_decimal),
+    "integer": _regex_finder(_INTEGER, int),
+    "percent": _regex_finder(_PERCENT, lambda t: to_decimal(t.rstrip("% "))),
+    "phone": _regex_finder(_PHONE),
+    "email": _regex_finder(_EMAIL),
+    "url": _regex_finder(_URL),
+    "postcode": _regex_finder(_POSTCODE),
+    "tax_id": _regex_finder(_TAX_ID),
+}
+
+
+def candidates_for(kind: Kind, lines: Sequence[DocLine]) -> list[Candidate]:
+    """All page text a field of `kind` may take, deduplicated by text (first occurrence in reading order wins)."""
+    if kind in ("text", "multiline"):
+        found = _text_candidates(lines, kind)
+    else:
+        found = _from_matches(lines, kind, FINDERS[kind])
+    seen: dict[str, Candidate] = {}
+    for cand in found:
+        seen.setdefault(cand.text, cand)
+    return list(seen.values())

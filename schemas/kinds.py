@@ -1,0 +1,63 @@
+"""Value kinds that decide which page text a field may take in grounded decoding.
+
+A field's kind comes from, in order: an explicit `json_schema_extra={"x-ocula-kind": ...}` (or the
+annotated types below), its JSON type/format (date, number, integer), then its name (`*date*`, `*phone*`,
+`*email*`, `*total*`...), and is plain text otherwise. The annotated types keep the page's raw text as the
+value (`DateText` keeps "11/01/2019" as printed); parsed forms are in `FieldResult.parsed`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+Kind = Literal[
+    "text", "multiline", "date", "amount", "number", "integer", "percent", "phone", "email", "url", "postcode", "tax_id"
+]
+KIND_KEY = "x-ocula-kind"
+
+
+def kind_field(kind: Kind) -> dict[str, str]:
+    return {KIND_KEY: kind}
+
+
+DateText = Annotated[str, Field(json_schema_extra=kind_field("date"))]
+AmountText = Annotated[str, Field(json_schema_extra=kind_field("amount"))]
+MultilineText = Annotated[str, Field(json_schema_extra=kind_field("multiline"))]
+PhoneText = Annotated[str, Field(json_schema_extra=kind_field("phone"))]
+EmailText = Annotated[str, Field(json_schema_extra=kind_field("email"))]
+
+# Name fragments -> kind, tried in order on string fields with no explicit kind.
+NAME_KINDS: tuple[tuple[re.Pattern[str], Kind], ...] = (
+    (re.compile(r"e_?mail"), "email"),
+    (re.compile(r"phone|tel|fax|mobile"), "phone"),
+    (re.compile(r"url|website|web"), "url"),
+    (re.compile(r"date|dob|expiry|issued"), "date"),
+    (re.compile(r"total|amount|price|subtotal|tax|vat|balance|due"), "amount"),
+    (re.compile(r"percent|rate"), "percent"),
+    (re.compile(r"postcode|postal|zip"), "postcode"),
+    (re.compile(r"address"), "multiline"),
+)
+
+
+def kind_of(name: str, node: dict[str, object]) -> Kind:
+    """The kind of a JSON-schema leaf `node` named `name`."""
+    explicit = node.get(KIND_KEY)
+    if isinstance(explicit, str):
+        return explicit  # type: ignore[return-value]
+    typ, fmt = node.get("type"), node.get("format")
+    if fmt in ("date", "date-time"):
+        return "date"
+    if fmt == "email":
+        return "email"
+    if typ == "integer":
+        return "integer"
+    if typ == "number":
+        return "amount" if any(p.search(name.lower()) for p, k in NAME_KINDS if k == "amount") else "number"
+    lowered = name.lower()
+    for pattern, kind in NAME_KINDS:
+        if pattern.search(lowered):
+            return kind
+    return "text"

@@ -1,0 +1,44 @@
+"""Shop receipts: the SROIE fields (company, date, address, total) plus line items."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ocula.schemas.kinds import DateText, MultilineText
+
+
+class ReceiptItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(max_length=120, description="Item name as printed")
+    quantity: Decimal | None = Field(default=None, ge=0, le=100000, description="Quantity bought")
+    amount: Decimal | None = Field(default=None, ge=-1000000, le=1000000, description="Line total")
+
+
+class Receipt(BaseModel):
+    """A shop receipt. `date` keeps the printed text; `FieldResult.parsed` has its ISO reading(s)."""
+
+    model_config = ConfigDict(extra="forbid", title="Receipt")
+
+    company: str = Field(max_length=120, description="Name of the shop or company that issued the receipt")
+    date: DateText | None = Field(default=None, max_length=40, description="Date of the purchase")
+    address: MultilineText | None = Field(
+        default=None, max_length=300, description="Full postal address of the shop, every line of it"
+    )
+    total: Decimal | None = Field(
+        default=None, ge=0, le=10000000, description="Final total amount paid, including tax and rounding"
+    )
+    items: list[ReceiptItem] = Field(default_factory=list, max_length=40, description="Items bought")
+
+
+class SroieReceipt(BaseModel):
+    """The four SROIE key fields only (what the SROIE benchmark scores)."""
+
+    model_config = ConfigDict(extra="forbid", title="Receipt")
+
+    company: str = Receipt.model_fields["company"]  # type: ignore[assignment]
+    date: DateText | None = Receipt.model_fields["date"]  # type: ignore[assignment]
+    address: MultilineText | None = Receipt.model_fields["address"]  # type: ignore[assignment]
+    total: Decimal | None = Receipt.model_fields["total"]  # type: ignore[assignment]
