@@ -1,0 +1,73 @@
+"""`load_model`: a name or path -> a loaded `ModelAdapter`, cached so a model is loaded once per process."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from ocula.adapters.models.base import ModelAdapter
+from ocula.adapters.models.bundled import BUNDLED, bundled_gguf
+from ocula.schemas.errors import ModelError
+
+DEFAULT_MODEL = "smollm2-135m"
+_CACHE: dict[tuple[Any, ...], ModelAdapter] = {}
+_LOCK = threading.Lock()
+
+
+def load_model(name: str | None = None, *, backend: str | None = None, cache: bool = True, **options: Any) -> ModelAdapter:
+    """Load a model once and reuse it.
+
+    - a bundled model (`smollm2-135m`, `gemma3-270m`): llama.cpp by default, `backend="transformers"` too;
+    - a `.gguf` file: llama.cpp;
+    - a Hugging Face model id or a local folder: transformers (a vision-language model when its config is one,
+      else a text model). Nothing is downloaded unless the name is a hub id not in the local cache.
+    """
+    name = name or DEFAULT_MODEL
+    key = (name, backend, tuple(sorted(options.items())))
+    with _LOCK:
+        if cache and key in _CACHE:
+            return _CACHE[key]
+        model = _load(name, backend, options)
+        if cache:
+            _CACHE[key] = model
+        return model
+
+
+def _load(name: str, backend: str | None, options: dict[str, Any]) -> ModelAdapter:
+    if name in BUNDLED:
+        path = bundled_gguf(name)
+        if backend in (None, "llama.cpp", "llamacpp"):
+            from ocula.adapters.models.llamacpp import LlamaCppModel
+
+            return LlamaCppModel.load(path, name=name, **options)
+        if backend == "transformers":
+            from ocula.adapters.models.transformers_lm import TransformersLM
+
+            return TransformersLM.load(str(path.parent), gguf_file=path.name, **options)
+        raise ModelError(f"unknown backend {backend!r} for {name}")
+    path = Path(name)
+    if path.suffix == ".gguf":
+        from ocula.adapters.models.llamacpp import LlamaCppModel
+
+        return LlamaCppModel.load(path, **options)
+    if backend in (None, "transformers"):
+        return _load_transformers(name, options)
+    raise ModelError(f"unknown backend {backend!r}; use llama.cpp or transformers")
+
+
+def _load_transformers(name: str, options: dict[str, Any]) -> ModelAdapter:
+    try:
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(name, trust_remote_code=options.get("trust_remote_code", False))
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{name}: not a local model folder nor a cached hub model ({err})") from err
+    is_vlm = hasattr(config, "vision_config") or "vision" in type(config).__name__.lower()
+    if is_vlm:
+        from ocula.adapters.models.transformers_vlm import TransformersVLM
+
+        return TransformersVLM.load(name, **options)
+    from ocula.adapters.models.transformers_lm import TransformersLM
+
+    return TransformersLM.load(name, **options)
