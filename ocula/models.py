@@ -15,7 +15,9 @@ _CACHE: dict[tuple[Any, ...], ModelAdapter] = {}
 _LOCK = threading.Lock()
 
 
-def load_model(name: str | None = None, *, backend: str | None = None, cache: bool = True, **options: Any) -> ModelAdapter:
+def load_model(
+    name: str | None = None, *, backend: str | None = None, cache: bool = True, **options: Any
+) -> ModelAdapter:
     """Load a model once and reuse it.
 
     - a bundled model (`smollm2-135m`, `gemma3-270m`): llama.cpp by default, `backend="transformers"` too;

@@ -103,8 +103,14 @@ _MON = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july
 DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), "ymd"),
     (re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>(?:19|20)?\d\d)(?!\d)"), "dmy"),
-    (re.compile(rf"(?<!\w)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ -/.]*{_MON}[ -/.,]*(?P<y>(?:19|20)?\d\d)(?!\d)", re.I), "dMy"),
-    (re.compile(rf"(?<!\w){_MON}[ -/.]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?[ -/.]*(?P<y>(?:19|20)\d\d)(?!\d)", re.I), "Mdy"),
+    (
+        re.compile(rf"(?<!\w)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ -/.]*{_MON}[ -/.,]*(?P<y>(?:19|20)?\d\d)(?!\d)", re.I),
+        "dMy",
+    ),
+    (
+        re.compile(rf"(?<!\w){_MON}[ -/.]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?[ -/.]*(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
+        "Mdy",
+    ),
 )
 
 
@@ -158,7 +164,9 @@ _INTEGER = re.compile(r"(?<![\w.,])\d+(?![\w.,]\d)")
 _PERCENT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?%")
 _PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d ()\-]{6,}\d(?![\w])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"(?:https?://|www\.)[\w.-]+(?:/[\w./?=&%-]*)?|[\w-]+\.(?:com|net|org|io|co|my|sg|uk|de)(?:\.\w\w)?\b", re.I)
+_URL = re.compile(
+    r"(?:https?://|www\.)[\w.-]+(?:/[\w./?=&%-]*)?|[\w-]+\.(?:com|net|org|io|co|my|sg|uk|de)(?:\.\w\w)?\b", re.I
+)
 _POSTCODE = re.compile(r"(?<![\w])(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\w])")
 _TAX_ID = re.compile(r"(?<![\w])(?:[A-Z]{0,3}\d[\dA-Z-]{5,}\d?[A-Z]?)(?![\w])")
 

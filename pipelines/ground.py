@@ -22,7 +22,9 @@ def token_offsets(gen: Generation) -> list[tuple[int, int]]:
     return offsets
 
 
-def span_confidence(gen: Generation, start: int, end: int, offsets: list[tuple[int, int]] | None = None) -> float | None:
+def span_confidence(
+    gen: Generation, start: int, end: int, offsets: list[tuple[int, int]] | None = None
+) -> float | None:
     """exp(mean log-prob) of the sampled tokens overlapping characters [start, end) of the output.
 
     Tokens the grammar forced carry no decision and are left out; a value made only of forced tokens

@@ -222,5 +222,6 @@ def _check_pattern(pattern: str, path: str) -> None:
         return
     error = LLMatcher.validate_grammar(LLMatcher.grammar_from_regex(pattern))
     if error and not error.startswith("WARNING"):
-        first = error.strip().splitlines()[-1]
+        lines = [ln.strip() for ln in error.strip().splitlines() if ln.strip()]
+        first = next((ln for ln in lines if ln.startswith("error:")), lines[-1])
         raise SchemaError(path, f"pattern {pattern!r} cannot be held by the grammar: {first}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,9 @@ class LlamaCppModel(ModelAdapter):
         self.n_vocab = int(llama.n_vocab())
         self.eos = int(llama.token_eos())
         vocab = self._vocab()
-        self.llg_tokenizer = llguidance.llamacpp.lltokenizer_from_vocab(vocab)
+        with warnings.catch_warnings():  # llguidance reads token attributes through a deprecated alias
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.llg_tokenizer = llguidance.llamacpp.lltokenizer_from_vocab(vocab)
         self.grammars = GrammarCache(self.llg_tokenizer)
         template = llama.metadata.get("tokenizer.chat_template")
         self._formatter = None

@@ -1,0 +1,79 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ocula.pipelines.candidates import DocLine, candidates_for, find_dates, span_box, text_spans, to_decimal
+from ocula.schemas import BBox
+
+
+def line(i: int, text: str) -> DocLine:
+    return DocLine(i, 0, text, BBox(x0=0, y0=i * 20, x1=10 * len(text), y1=i * 20 + 15))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DATE: 11/01/2019 12:30", [date(2019, 1, 11), date(2019, 11, 1)]),
+        ("2018-03-05", [date(2018, 3, 5)]),
+        ("05 MAR 2018", [date(2018, 3, 5)]),
+        ("Mar 5, 2018", [date(2018, 3, 5)]),
+        ("31.12.19", [date(2019, 12, 31)]),
+        ("12-JAN-19 10:00", [date(2019, 1, 12)]),
+    ],
+)
+def test_dates_in_many_printed_formats(text, expected):
+    found = find_dates(text)
+    assert len(found) == 1
+    assert found[0][2] == expected
+
+
+def test_no_false_dates():
+    assert find_dates("Invoice 123456 total 45.90") == []
+    assert find_dates("32/13/2019") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1,234.50", Decimal("1234.50")), ("RM 12.90", Decimal("12.90")), ("8,50", Decimal("8.50")), ("x", None)],
+)
+def test_to_decimal(text, value):
+    assert to_decimal(text) == value
+
+
+def test_amount_candidates_are_numbers_printed_on_the_page():
+    lines = [line(0, "TOTAL: RM 327.00"), line(1, "CASH 1,000.00"), line(2, "Tel 07-1234567")]
+    cands = candidates_for("amount", lines)
+    assert [(c.text, c.parsed, c.line_ids) for c in cands] == [
+        ("327.00", Decimal("327.00"), (0,)),
+        ("1,000.00", Decimal("1000.00"), (1,)),
+    ]
+    assert all(c.text in lines[c.line_ids[0]].text for c in cands)
+
+
+def test_text_spans_split_at_separators():
+    ln = line(0, "SOON HUAT MACHINERY (JM0352019-K)")
+    spans = {ln.text[s:e] for s, e in text_spans(ln)}
+    assert {"SOON HUAT MACHINERY", "JM0352019-K", ln.text} <= spans
+
+
+def test_multiline_joins_consecutive_lines_with_union_box():
+    lines = [line(0, "NO.53 JALAN PUTRA 1,"), line(1, "81200 JOHOR BAHRU"), line(2, "JOHOR")]
+    cands = {c.text: c for c in candidates_for("multiline", lines)}
+    joined = cands["NO.53 JALAN PUTRA 1, 81200 JOHOR BAHRU JOHOR"]
+    assert joined.line_ids == (0, 1, 2)
+    assert joined.box.y0 == 0 and joined.box.y1 == 55
+
+
+def test_span_box_is_inside_its_line_and_proportional():
+    ln = line(0, "TOTAL 10.00")  # 11 chars, 110 px wide
+    box = span_box(ln, 6, 11)
+    assert box.x0 == pytest.approx(60) and box.x1 == pytest.approx(110)
+    assert box.y0 == ln.box.y0 and box.y1 == ln.box.y1
+
+
+def test_phone_email_url():
+    lines = [line(0, "Tel: +60 7-123 4567  info@shop.com.my  www.shop.com.my")]
+    assert [c.text for c in candidates_for("phone", lines)] == ["+60 7-123 4567"]
+    assert [c.text for c in candidates_for("email", lines)] == ["info@shop.com.my"]
+    assert "www.shop.com.my" in [c.text for c in candidates_for("url", lines)]

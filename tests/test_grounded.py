@@ -1,0 +1,53 @@
+from datetime import date as Date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from ocula.pipelines.candidates import DocLine
+from ocula.pipelines.grounded import grounded_schema
+from ocula.schemas import BBox
+from ocula.schemas.constraints import bounded_schema
+from ocula.schemas.kinds import DateText, MultilineText
+
+
+class R(BaseModel):
+    company: str
+    date: DateText | None = None
+    address: MultilineText | None = None
+    total: Decimal | None = Field(default=None, ge=0, le=1000)
+    when: Date | None = None
+
+
+LINES = [
+    DocLine(i, 0, t, BBox(x0=0, y0=i * 20, x1=200, y1=i * 20 + 15))
+    for i, t in enumerate(["ACME STORE", "1 MAIN ST", "SPRINGFIELD", "11/01/2019", "TOTAL 12.50", "CASH 5000.00"])
+]
+
+
+def test_leaves_become_page_enums_of_their_kind():
+    g = grounded_schema(bounded_schema(R).schema, LINES)
+    props = g.schema["properties"]
+    assert "ACME STORE" in props["company"]["enum"]
+    dates = next(a for a in props["date"]["anyOf"] if "enum" in a)["enum"]
+    assert dates == ["11/01/2019"]
+    totals = next(a for a in props["total"]["anyOf"] if "enum" in a)["enum"]
+    assert totals == [12.5]  # 5000.00 is out of the field's bounds
+    iso = next(a for a in props["when"]["anyOf"] if "enum" in a)["enum"]
+    assert iso == ["2019-01-11", "2019-11-01"]  # both readings of an ambiguous date
+    addresses = next(a for a in props["address"]["anyOf"] if "enum" in a)["enum"]
+    assert "1 MAIN ST SPRINGFIELD" in addresses
+    # every string value in the grammar is printed on the page (or a join of consecutive lines)
+    page_text = " ".join(ln.text for ln in LINES)
+    assert all(v in page_text for v in props["company"]["enum"])
+
+
+def test_lookup_maps_values_back_to_lines():
+    g = grounded_schema(bounded_schema(R).schema, LINES)
+    (cand,) = g.lookup(g.kinds["total"], 12.5)
+    assert cand.line_ids == (4,) and cand.box.y0 == 80
+    assert g.lookup(g.kinds["address"], "1 MAIN ST SPRINGFIELD")[0].line_ids == (1, 2)
+
+
+def test_field_without_candidates_stays_ungrounded():
+    g = grounded_schema(bounded_schema(R).schema, LINES[:1])
+    assert "total" in g.ungrounded
