@@ -1,0 +1,175 @@
+"""Vision-language models through transformers: images + chat messages -> text under a grammar.
+
+Family differences (classes, image tokens, resize rules, box convention) come from `families.FAMILIES`;
+decoding under a constraint is `hf_decode.HFDecoder`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ocula.schemas.errors import ModelError
+
+from .base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
+from .families import VLMFamily, chat_template_for, family_for, processor_class
+from .hf_decode import HFDecoder, batch_groups, check_source, load_errors, pick_device, pick_dtype
+
+_CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
+
+
+def _chat(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Ocula messages -> the content-list chat format of transformers processors (images first)."""
+    chat = []
+    for message in messages:
+        content: list[dict[str, Any]] = [{"type": "image"} for _ in message.images]
+        content.append({"type": "text", "text": message.text})
+        chat.append({"role": message.role, "content": content})
+    return chat
+
+
+def _processor_from_parts(source: str, family: VLMFamily, trust_remote_code: bool) -> Any:
+    """The family's processor built from its saved parts, without a video processor (no torchvision)."""
+    from transformers import AutoImageProcessor, AutoTokenizer
+    from transformers.utils import cached_file
+
+    image_processor = AutoImageProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
+    tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code)
+    cls = processor_class(family)
+    config_file = cached_file(source, "processor_config.json", _raise_exceptions_for_missing_entries=False)
+    saved = json.loads(Path(config_file).read_text()) if config_file else {}
+    accepted = set(inspect.signature(cls.__init__).parameters) | set(
+        inspect.signature(cls.__mro__[1].__init__).parameters
+    )
+    extra = {k: v for k, v in saved.items() if k in accepted and k not in {"self", "image_processor", "tokenizer"}}
+    extra.pop("video_processor", None)
+    extra.setdefault("chat_template", tokenizer.chat_template)
+    return cls(image_processor=image_processor, tokenizer=tokenizer, **extra)
+
+
+def _load_processor(source: str, family: VLMFamily, trust_remote_code: bool) -> Any:
+    from transformers import AutoProcessor
+    from transformers.processing_utils import ProcessorMixin
+
+    try:
+        processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
+        if isinstance(processor, ProcessorMixin) and hasattr(processor, "image_processor"):
+            return processor
+    except (OSError, ValueError, TypeError, AttributeError):
+        if family.key == "generic":
+            raise
+    return _processor_from_parts(source, family, trust_remote_code)
+
+
+def _load_model(source: str, family: VLMFamily, dtype: Any, trust_remote_code: bool) -> Any:
+    import transformers
+    from transformers import AutoModelForImageTextToText
+
+    try:
+        return AutoModelForImageTextToText.from_pretrained(source, dtype=dtype, trust_remote_code=trust_remote_code)
+    except ValueError:
+        if family.key == "generic":
+            raise
+    cls = getattr(transformers, family.model_class)
+    return cls.from_pretrained(source, dtype=dtype, trust_remote_code=trust_remote_code)
+
+
+class TransformersVLM(ModelAdapter):
+    """A vision-language model loaded with transformers; `load` once, `generate` many times."""
+
+    backend = "transformers"
+
+    def __init__(self, model: Any, processor: Any, family: VLMFamily, name: str = "model") -> None:
+        self.model = model.eval()
+        self.processor = processor
+        self.tokenizer = processor.tokenizer
+        self.tokenizer.padding_side = "left"
+        if getattr(processor, "chat_template", None) is None:
+            processor.chat_template = self.tokenizer.chat_template or chat_template_for(family)
+        self.family_spec = family
+        self.family = family.key
+        self.name = name
+        self.decoder = HFDecoder(model, self.tokenizer)
+        self.capabilities = Capabilities(
+            images=True, constraints=_CONSTRAINTS, box_convention=family.box_convention, batched=True
+        )
+
+    @classmethod
+    def load(
+        cls,
+        model_id_or_path: str,
+        *,
+        dtype: str | Any = "auto",
+        device: str = "auto",
+        trust_remote_code: bool = False,
+        max_pixels: int | None = None,
+    ) -> TransformersVLM:
+        """Load a model and its processor from a folder or a hub id (Auto classes, then the family's)."""
+        from transformers import AutoConfig
+
+        source = check_source(model_id_or_path)
+        target = pick_device(device)
+        with load_errors(model_id_or_path):
+            config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+            family = family_for(getattr(config, "model_type", None))
+            processor = _load_processor(source, family, trust_remote_code)
+            model = _load_model(source, family, pick_dtype(dtype, target), trust_remote_code)
+        if max_pixels is not None:
+            family.pixel_budget(processor.image_processor, max_pixels)
+        return cls(model.to(target), processor, family, name=str(model_id_or_path))
+
+    # --- ModelAdapter -----------------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        return self.generate_batch([request])[0]
+
+    def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        """Requests that share constraint, sampling and assistant prefix run as one left-padded batch."""
+        results: list[Generation | None] = [None] * len(requests)
+        for indices in batch_groups(requests):
+            batch = [requests[i] for i in indices]
+            for i, generation in zip(indices, self._run(batch), strict=True):
+                results[i] = generation
+        return [g for g in results if g is not None]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def close(self) -> None:
+        self.model = None
+        self.decoder = None  # type: ignore[assignment]
+
+    # --- vision helpers ---------------------------------------------------------------------------
+
+    def input_image_size(self, image: Image.Image) -> tuple[int, int]:
+        """(width, height) of `image` as the processor resizes it, to map boxes back to the page."""
+        width, height = image.size
+        return self.family_spec.input_size(self.processor.image_processor, width, height)
+
+    def render(self, request: GenerationRequest) -> str:
+        """The prompt text of a request, chat template applied, generation prompt and prefix appended."""
+        text = self.processor.apply_chat_template(_chat(request.messages), add_generation_prompt=True, tokenize=False)
+        return text + request.assistant_prefix
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _run(self, batch: Sequence[GenerationRequest]) -> list[Generation]:
+        first = batch[0]
+        texts = [self.render(r) for r in batch]
+        images = [img.convert("RGB") for r in batch for m in r.messages for img in m.images]
+        try:
+            inputs = self.processor(text=texts, images=images or None, return_tensors="pt", padding=True)
+        except (ValueError, TypeError, RuntimeError) as err:
+            raise ModelError(f"{self.name}: the processor rejected the input: {err}") from err
+        inputs = {k: v for k, v in inputs.items() if k != "text_replacement_offsets"}
+        pixel_values = inputs.get("pixel_values")
+        if pixel_values is not None and pixel_values.is_floating_point():
+            inputs["pixel_values"] = pixel_values.to(self.model.dtype)
+        # Each Generation keeps token ids, and `raw["text_with_special_tokens"]` for families whose boxes
+        # are special tokens (`VLMFamily.box_special_tokens`).
+        return self.decoder.generate(inputs, first.sampling, first.constraint, assistant_prefix=first.assistant_prefix)
