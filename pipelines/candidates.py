@@ -270,3 +270,53 @@ def candidates_for(kind: Kind, lines: Sequence[DocLine]) -> list[Candidate]:
     for cand in found:
         seen.setdefault(cand.text, cand)
     return list(seen.values())
+
+
+# --- layout hints ------------------------------------------------------------------------------------
+def _same_row(a: BBox, b: BBox) -> bool:
+    if a.page != b.page:
+        return False
+    ca = (a.y0 + a.y1) / 2
+    cb = (b.y0 + b.y1) / 2
+    return b.y0 <= ca <= b.y1 or a.y0 <= cb <= a.y1
+
+
+def _row_text(cand: Candidate, lines: Sequence[DocLine], with_next: bool) -> str:
+    """Text of the candidate's lines and every line on the same row (and the line before, for labels above)."""
+    ids = set(cand.line_ids)
+    first = min(cand.line_ids)
+    texts = [ln.text for ln in lines if ln.id in ids or _same_row(ln.box, cand.box)]
+    if with_next and first > 0 and lines[first - 1].page == cand.page:
+        texts.append(lines[first - 1].text)
+    return " ".join(texts).lower()
+
+
+def _has_label(text: str, labels: Sequence[str]) -> bool:
+    return any(re.search(rf"(?<![a-z]){re.escape(label.lower())}(?![a-z])", text) for label in labels)
+
+
+def apply_hints(
+    cands: list[Candidate],
+    lines: Sequence[DocLine],
+    *,
+    top: int | None = None,
+    labels: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> list[Candidate]:
+    """Narrow candidates by layout hints; a hint that would leave nothing is ignored."""
+    out = cands
+    if top:
+        first_ids: set[int] = set()
+        for page in {ln.page for ln in lines}:
+            first_ids |= {ln.id for ln in [ln for ln in lines if ln.page == page][:top]}
+        kept = [c for c in out if set(c.line_ids) <= first_ids]
+        out = kept or out
+    if exclude:
+        kept = [c for c in out if not _has_label(_row_text(c, lines, with_next=False), exclude)]
+        out = kept or out
+    if labels:
+        kept = [c for c in out if _has_label(_row_text(c, lines, with_next=False), labels)]
+        if not kept:
+            kept = [c for c in out if _has_label(_row_text(c, lines, with_next=True), labels)]
+        out = kept or out
+    return out

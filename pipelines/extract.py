@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.schemas import Attempt, Extraction, FieldResult, ModelInfo, OCRPage, ValidationFailed
-from ocula.schemas.constraints import SchemaConstraint, bounded_schema
+from ocula.schemas.constraints import SchemaConstraint, bounded_schema, without_hints
 
 from .candidates import DocLine, doc_lines
 from .ground import ground_fields
@@ -157,7 +157,7 @@ class OcrLlmExtractor:
         lines = doc_lines(pages)
         grounded = grounded_schema(bounded.schema, lines) if opts.grounded else None
         spec = grounded.schema if grounded else bounded.schema
-        constraint = Constraint.json_schema(json.dumps(spec, separators=(",", ":")))
+        constraint = Constraint.json_schema(json.dumps(without_hints(spec), separators=(",", ":")))
         messages = extraction_messages(schema, lines, instructions=opts.instructions)
         timings["prepare"] = time.perf_counter() - t0
         t1 = time.perf_counter()

@@ -16,9 +16,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ocula.schemas.kinds import KIND_KEY, Kind, kind_of
+from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, TOP_KEY, Kind, kind_of
 
-from .candidates import Candidate, DocLine, candidates_for
+from .candidates import Candidate, DocLine, apply_hints, candidates_for
 
 MAX_ENUM = 400  # candidates per leaf kept in the grammar (reading order)
 
@@ -56,8 +56,9 @@ class _Builder:
         if "$ref" in node or "enum" in node or "const" in node:
             return node
         for key in ("anyOf", "allOf"):
-            if key in node:
-                node[key] = [self.visit(sub, name) for sub in node[key]]
+            if key in node:  # hints given on an Optional field sit beside its alternatives
+                hints = {k: v for k, v in node.items() if k in HINT_KEYS}
+                node[key] = [self.visit({**hints, **sub}, name) for sub in node[key]]
                 return node
         typ = node.get("type")
         if typ == "object" or "properties" in node:
@@ -78,7 +79,15 @@ class _Builder:
         self.out.kinds[name] = kind
         values: list[Any] = []
         typ = node.get("type")
-        for cand in self.cands(kind if typ == "string" else _numeric_kind(kind, typ)):
+        cands = self.cands(kind if typ == "string" else _numeric_kind(kind, typ))
+        cands = apply_hints(
+            cands,
+            self.lines,
+            top=node.get(TOP_KEY),
+            labels=node.get(LABELS_KEY, ()),
+            exclude=node.get(EXCLUDE_KEY, ()),
+        )
+        for cand in cands:
             for value in _json_values(cand, node):
                 key = (kind, _key(value))
                 if key not in self.out.index:
@@ -87,7 +96,7 @@ class _Builder:
         if not values:
             self.out.ungrounded.append(name)
             return node
-        keep = {k: v for k, v in node.items() if k in ("title", "description", KIND_KEY)}
+        keep = {k: v for k, v in node.items() if k in ("title", "description")}
         return {**keep, "enum": values}
 
 

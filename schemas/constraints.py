@@ -50,6 +50,15 @@ class SchemaConstraint:
         return json.dumps(self.schema, separators=(",", ":"), sort_keys=True)
 
 
+def without_hints(node: Any) -> Any:
+    """A copy of a schema without Ocula's `x-ocula-*` hint keys (the grammar compiler does not need them)."""
+    if isinstance(node, dict):
+        return {k: without_hints(v) for k, v in node.items() if not str(k).startswith("x-ocula")}
+    if isinstance(node, list):
+        return [without_hints(v) for v in node]
+    return node
+
+
 def schema_of(model: type[BaseModel] | dict[str, Any]) -> dict[str, Any]:
     if isinstance(model, dict):
         return copy.deepcopy(model)

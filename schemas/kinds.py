@@ -17,6 +17,11 @@ Kind = Literal[
     "text", "multiline", "date", "amount", "number", "integer", "percent", "phone", "email", "url", "postcode", "tax_id"
 ]
 KIND_KEY = "x-ocula-kind"
+# Layout hints a schema may give a field (json_schema_extra), used to narrow its page candidates:
+TOP_KEY = "x-ocula-top"  # int: only the first N lines of a page
+LABELS_KEY = "x-ocula-labels"  # list[str]: prefer values on the row of (or the line after) one of these labels
+EXCLUDE_KEY = "x-ocula-exclude"  # list[str]: never values on the row of one of these labels
+HINT_KEYS = (KIND_KEY, TOP_KEY, LABELS_KEY, EXCLUDE_KEY)
 
 
 def kind_field(kind: Kind) -> dict[str, str]:

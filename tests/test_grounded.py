@@ -51,3 +51,23 @@ def test_lookup_maps_values_back_to_lines():
 def test_field_without_candidates_stays_ungrounded():
     g = grounded_schema(bounded_schema(R).schema, LINES[:1])
     assert "total" in g.ungrounded
+
+
+def test_layout_hints_narrow_candidates():
+    from ocula.schemas.kinds import EXCLUDE_KEY, LABELS_KEY, TOP_KEY
+
+    class H(BaseModel):
+        company: str = Field(json_schema_extra={TOP_KEY: 1})
+        total: Decimal | None = Field(default=None, json_schema_extra={LABELS_KEY: ["total"], EXCLUDE_KEY: ["cash"]})
+
+    lines = [
+        DocLine(0, 0, "ACME STORE", BBox(x0=0, y0=0, x1=100, y1=15)),
+        DocLine(1, 0, "SUB 9.00", BBox(x0=0, y0=20, x1=100, y1=35)),
+        DocLine(2, 0, "TOTAL", BBox(x0=0, y0=40, x1=50, y1=55)),
+        DocLine(3, 0, "12.50", BBox(x0=150, y0=41, x1=200, y1=54)),  # same row as TOTAL
+        DocLine(4, 0, "CASH TOTAL 20.00", BBox(x0=0, y0=60, x1=150, y1=75)),
+    ]
+    g = grounded_schema(bounded_schema(H).schema, lines)
+    assert g.schema["properties"]["company"]["enum"] == ["ACME STORE"]
+    totals = next(a for a in g.schema["properties"]["total"]["anyOf"] if "enum" in a)["enum"]
+    assert totals == [12.5]

@@ -6,7 +6,27 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocula.schemas.kinds import DateText, MultilineText
+from ocula.schemas.kinds import EXCLUDE_KEY, LABELS_KEY, TOP_KEY, DateText, MultilineText
+
+TOTAL_LABELS = ["total", "grand total", "nett total", "net total", "total amount", "amount due", "total incl", "jumlah"]
+NOT_TOTAL = [
+    "sub total",
+    "subtotal",
+    "sub-total",
+    "cash",
+    "change",
+    "tendered",
+    "paid",
+    "discount",
+    "rounding",
+    "tax",
+    "gst",
+    "sst",
+    "service",
+    "qty",
+    "quantity",
+    "saving",
+]
 
 
 class ReceiptItem(BaseModel):
@@ -22,13 +42,24 @@ class Receipt(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="Receipt")
 
-    company: str = Field(max_length=120, description="Name of the shop or company that issued the receipt")
+    company: str = Field(
+        max_length=120,
+        description="Name of the shop or company that issued the receipt",
+        json_schema_extra={TOP_KEY: 8},
+    )
     date: DateText | None = Field(default=None, max_length=40, description="Date of the purchase")
     address: MultilineText | None = Field(
-        default=None, max_length=300, description="Full postal address of the shop, every line of it"
+        default=None,
+        max_length=300,
+        description="Full postal address of the shop, every line of it",
+        json_schema_extra={TOP_KEY: 14, EXCLUDE_KEY: ["tel", "fax", "gst", "reg", "invoice", "receipt", "date"]},
     )
     total: Decimal | None = Field(
-        default=None, ge=0, le=10000000, description="Final total amount paid, including tax and rounding"
+        default=None,
+        ge=0,
+        le=10000000,
+        description="Final total amount paid, including tax and rounding",
+        json_schema_extra={LABELS_KEY: TOTAL_LABELS, EXCLUDE_KEY: NOT_TOTAL},
     )
     items: list[ReceiptItem] = Field(default_factory=list, max_length=40, description="Items bought")
 

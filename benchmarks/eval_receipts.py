@@ -1,0 +1,226 @@
+"""Receipt extraction accuracy and speed on SROIE-format data, Ocula's methods against two baselines.
+
+    python benchmarks/eval_receipts.py --data ../shared/data/sroie --out reports/receipts.json
+
+Every method reads the same RapidOCR text (OCR runs once per receipt and is timed apart) and runs on the
+same model. Methods:
+  grounded   Ocula's default: values constrained to page text of the field's kind, one JSON pass
+  json       baseline (b): plain outlines JSON-schema decoding (llguidance), no grounding
+  langchain  baseline (a): LangChain PydanticOutputParser format instructions, free generation, one re-ask
+Reports per-field accuracy (SROIE rules, see receipt_scoring.py), mean, valid rate, seconds per receipt
+(OCR + extraction, median), the OCR ceiling (truth reachable from the OCR text) and, for grounded output,
+how many extracted strings are not on the page they cite (must be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ocula.adapters.models.base import GenerationRequest, Message, ModelAdapter, Sampling
+from ocula.models import load_model
+from ocula.pipelines.candidates import doc_lines
+from ocula.pipelines.extract import ExtractOptions, OcrLlmExtractor, schema_constraint
+from ocula.pipelines.prompt import extraction_messages
+from ocula.schemas import OCRPage
+from ocula.schemas.ready import SroieReceipt
+
+try:
+    from benchmarks.receipt_scoring import FIELDS, field_correct, reachable
+except ImportError:  # run as a script
+    from receipt_scoring import FIELDS, field_correct, reachable  # type: ignore[no-redef]
+
+Method = Callable[[ModelAdapter, list[OCRPage]], tuple[dict[str, Any] | None, dict[str, Any]]]
+
+
+def ocr_pages(image: Path, cache: Path, engine: Any) -> tuple[OCRPage, float]:
+    """OCR one receipt, cached on disk (the cache stores the seconds the OCR took)."""
+    cached = cache / f"{image.stem}.json"
+    if cached.exists():
+        data = json.loads(cached.read_text())
+        return OCRPage.model_validate(data["page"]), data["seconds"]
+    from ocula.adapters.io.loading import load_document
+
+    page = next(load_document(image).pages())
+    start = time.perf_counter()
+    result = engine.read(page.image, 0)
+    seconds = time.perf_counter() - start
+    cache.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps({"page": result.model_dump(mode="json"), "seconds": seconds}))
+    return result, seconds
+
+
+def method_grounded(model: ModelAdapter, pages: list[OCRPage], **opts: Any):
+    extractor = OcrLlmExtractor(model, None, ExtractOptions(on_error="partial", **opts))  # type: ignore[arg-type]
+    result = extractor.run_on_pages(pages, SroieReceipt)
+    value = result.value.model_dump(mode="json") if result.value is not None else None
+    off_page = 0
+    lines = {(ln.id): ln for ln in doc_lines(pages)}
+    for fr in result.fields.values():
+        if isinstance(fr.value, str) and fr.source.kind == "ocr_lines":
+            spelled = " ".join(lines[i].text for i in fr.source.line_ids)
+            if fr.value not in spelled:
+                off_page += 1
+        elif isinstance(fr.value, str):
+            off_page += 1
+    return value, {"attempts": len(result.attempts), "off_page": off_page}
+
+
+def _outlines_generator(model: ModelAdapter):
+    import outlines
+    from outlines.types import JsonSchema
+
+    cache = model.__dict__.setdefault("_bench_outlines", {})
+    if "gen" not in cache:
+        om = outlines.from_llamacpp(model.llm, chat_mode=False)  # type: ignore[attr-defined]
+        cache["gen"] = outlines.Generator(om, JsonSchema(schema_constraint(SroieReceipt).json), backend="llguidance")
+    return cache["gen"]
+
+
+def method_json(model: ModelAdapter, pages: list[OCRPage]):
+    gen = _outlines_generator(model)
+    messages = extraction_messages(SroieReceipt, doc_lines(pages))
+    prompt = model.render(messages)  # type: ignore[attr-defined]
+    text = gen(prompt, max_tokens=schema_constraint(SroieReceipt).max_tokens, temperature=0.0)
+    try:
+        return SroieReceipt.model_validate_json(text).model_dump(mode="json"), {}
+    except ValueError:
+        return None, {"raw": text[:200]}
+
+
+def method_langchain(model: ModelAdapter, pages: list[OCRPage]):
+    from langchain_core.exceptions import OutputParserException
+    from langchain_core.output_parsers import PydanticOutputParser
+
+    parser = PydanticOutputParser(pydantic_object=SroieReceipt)
+    text = "\n".join(ln.text for ln in doc_lines(pages))
+    messages = [
+        Message("system", "You extract information from documents."),
+        Message("user", f"{parser.get_format_instructions()}\n\nDocument:\n{text}"),
+    ]
+    for attempt in range(2):
+        gen = model.generate(GenerationRequest(messages, None, Sampling(max_new_tokens=200)))
+        try:
+            return parser.parse(gen.text).model_dump(mode="json"), {"attempts": attempt + 1}
+        except OutputParserException as err:
+            messages = [
+                *messages,
+                Message("assistant", gen.text),
+                Message("user", f"That output failed to parse: {str(err)[:300]}\nAnswer again, only the JSON."),
+            ]
+    return None, {"attempts": 2}
+
+
+METHODS: dict[str, Method] = {"grounded": method_grounded, "json": method_json, "langchain": method_langchain}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from ocula.adapters.ocr import get_engine
+
+    data = Path(args.data)
+    images = sorted((data / "img").glob("*.jpg"))[: args.limit or None]
+    engine = get_engine("rapidocr")
+    receipts = []
+    for image in images:
+        page, seconds = ocr_pages(image, Path(args.cache), engine)
+        truth = json.loads((data / "key" / f"{image.stem}.json").read_text())
+        receipts.append((image.stem, [page], seconds, truth))
+    ocr_seconds = [r[2] for r in receipts]
+    ceiling = {
+        f: sum(reachable(f, t[f], [ln.text for ln in p[0].lines]) for _, p, _, t in receipts) / len(receipts)
+        for f in FIELDS
+    }
+    report: dict[str, Any] = {
+        "receipts": len(receipts),
+        "ocr_seconds_median": statistics.median(ocr_seconds),
+        "ceiling": {**ceiling, "mean": statistics.mean(ceiling.values())},
+        "runs": [],
+    }
+    for model_name in args.models.split(","):
+        model = load_model(model_name)
+        # warm up: compile and prompt cache, so the first receipt is not charged for loading
+        method_grounded(model, receipts[0][1])
+        for method_name in args.methods.split(","):
+            method = METHODS[method_name]
+            correct = dict.fromkeys(FIELDS, 0)
+            valid = 0
+            seconds, extra_total, rows = [], {"off_page": 0}, []
+            for stem, pages, ocr_s, truth in receipts:
+                start = time.perf_counter()
+                value, extra = method(model, pages)
+                took = time.perf_counter() - start
+                seconds.append(took + ocr_s)
+                valid += value is not None
+                hits = {f: field_correct(f, (value or {}).get(f), truth[f]) for f in FIELDS}
+                for f in FIELDS:
+                    correct[f] += hits[f]
+                extra_total["off_page"] += extra.get("off_page", 0)
+                rows.append({"id": stem, "value": value, "hits": hits, "seconds": took, **extra})
+                print(f"{model_name} {method_name} {stem} {sum(hits.values())}/4 {took:.2f}s", file=sys.stderr)
+            n = len(receipts)
+            acc = {f: correct[f] / n for f in FIELDS}
+            report["runs"].append(
+                {
+                    "model": model_name,
+                    "method": method_name,
+                    "accuracy": acc,
+                    "mean": statistics.mean(acc.values()),
+                    "valid_rate": valid / n,
+                    "seconds_median": statistics.median(seconds),
+                    "seconds_mean": statistics.mean(seconds),
+                    "off_page_strings": extra_total["off_page"],
+                    "rows": rows,
+                }
+            )
+    return report
+
+
+def markdown(report: dict[str, Any]) -> str:
+    out = [
+        f"Receipts: {report['receipts']}; OCR (RapidOCR) median {report['ocr_seconds_median']:.2f} s per receipt.",
+        "",
+        "| model | method | company | date | address | total | mean | valid | s/receipt (median) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["runs"]:
+        a = r["accuracy"]
+        out.append(
+            f"| {r['model']} | {r['method']} | {a['company']:.2f} | {a['date']:.2f} | {a['address']:.2f} | "
+            f"{a['total']:.2f} | **{r['mean']:.2f}** | {r['valid_rate']:.2f} | {r['seconds_median']:.2f} |"
+        )
+    c = report["ceiling"]
+    out += [
+        "",
+        f"OCR ceiling (truth reachable from the OCR text): company {c['company']:.2f}, date {c['date']:.2f}, "
+        f"address {c['address']:.2f}, total {c['total']:.2f}, mean {c['mean']:.2f}.",
+    ]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="SROIE-format folder with img/ and key/")
+    parser.add_argument("--models", default="smollm2-135m")
+    parser.add_argument("--methods", default="grounded,json,langchain")
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--cache", default="/tmp/ocula-bench-ocr", help="where OCR results are cached")
+    parser.add_argument("--out", default="reports/receipts.json")
+    args = parser.parse_args(argv)
+    report = run(args)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1, default=str))
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
