@@ -1,0 +1,129 @@
+"""`ocula extract`: a schema from every input into JSON Lines (resumable), with overlays and tables."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ocula.cli import app
+from ocula.errors import OculaError
+from ocula.models import DEFAULT_MODEL, load_model
+from ocula.pipelines.batch import run_batch
+from ocula.pipelines.batch_extract import PipelineExtract
+from ocula.pipelines.batch_writers import FORMATS
+from ocula.schema_loader import resolve_schema
+
+ENGINES = ("ocr+llm", "vlm")
+OCR_ENGINES = ("rapidocr", "tesseract")
+
+
+def _usage(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        raise _usage(f"{name} {value!r}: use one of {', '.join(allowed)}")
+
+
+def _error_line(record: dict[str, Any]) -> str:
+    reason, source = str(record.get("error")), str(record.get("source"))
+    return f"error: {reason}" if reason.startswith(source) else f"error: {source}: {reason}"
+
+
+def _print_failure(record: dict[str, Any]) -> None:
+    if record.get("status") != "ok":
+        from tqdm import tqdm
+
+        tqdm.write(_error_line(record), file=sys.stderr)
+
+
+@app.command()
+def extract(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders or globs: PDFs and images.")],
+    schema: Annotated[str, typer.Option("--schema", "-s", help="receipt, sroie, module:Class or file.py:Class.")] = (
+        "receipt"
+    ),
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="JSONL file (resumable); default: JSON lines on stdout.")
+    ] = None,
+    overlay: Annotated[
+        Path | None, typer.Option("--overlay", help="Folder for <stem>-p<N>.png with each field's box drawn.")
+    ] = None,
+    engine: Annotated[str | None, typer.Option(help="ocr+llm or vlm (default: from the model).")] = None,
+    model: Annotated[str | None, typer.Option(help=f"Model name, .gguf file or folder (default {DEFAULT_MODEL}).")] = (
+        None
+    ),
+    ocr: Annotated[str, typer.Option(help="OCR engine: rapidocr or tesseract.")] = "rapidocr",
+    max_attempts: Annotated[int, typer.Option(min=1, max=20, help="Decode attempts per document.")] = 3,
+    per_page: Annotated[bool, typer.Option("--per-page", help="One extraction per page.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (each loads the model).")] = 1,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Re-run documents that failed before.")] = False,
+    timeout: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds per document before its worker is killed.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, or also csv / parquet next to --out.")] = "jsonl",
+    dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
+) -> None:
+    """Extract a schema from every input: one JSON line per document.
+
+    Re-running the same command resumes: documents already done are skipped, failed ones are re-run with
+    --retry-failed. A bad input becomes an error record and the batch goes on. Exits 1 if any document
+    failed, 2 on a usage error.
+    """
+    _choice("engine", engine, ENGINES)
+    _choice("OCR engine", ocr, OCR_ENGINES)
+    _choice("format", fmt, FORMATS)
+    if fmt != "jsonl" and out is None:
+        raise _usage(f"--format {fmt} writes a file next to --out; give --out")
+    try:
+        schema_cls = resolve_schema(schema)
+    except OculaError as err:
+        raise _usage(f"--schema {schema}: {err}") from None
+    name = model or DEFAULT_MODEL
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
+    extractor = PipelineExtract(
+        model=name,
+        engine=engine,  # type: ignore[arg-type]
+        ocr=ocr,
+        max_attempts=max_attempts,
+        per_page=per_page,
+        dpi=dpi,
+        threads=threads,
+        loader=load_model,
+    )
+    try:
+        summary = run_batch(
+            inputs,
+            schema_cls,
+            out,
+            extract_fn=extractor,
+            workers=workers,
+            retry_failed=retry_failed,
+            timeout=timeout,
+            progress=not quiet,
+            overlay_dir=overlay,
+            fmt=fmt,
+            schema_loader=partial(resolve_schema, schema),
+            on_record=_print_failure,
+        )
+    except OculaError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as err:
+        typer.echo(f"error: {err.filename or out}: {err.strerror or err}", err=True)
+        raise typer.Exit(1) from None
+    if summary.total == 0:
+        typer.echo("error: no supported files found in the inputs", err=True)
+        raise typer.Exit(1)
+    if not quiet:
+        typer.echo(summary.line(), err=True)
+    if not summary.ok:
+        raise typer.Exit(1)
