@@ -21,8 +21,8 @@ _CACHE: dict[tuple[str, tuple[tuple[str, Any], ...]], OCREngine] = {}
 
 def register_engine(name: str, factory: EngineFactory, available: Callable[[], bool] = lambda: True) -> None:
     """Add an engine under `name`; `available()` says whether it can run on this machine."""
-    _REGISTRY[name] = factory
-    _AVAILABLE[name] = available
+    _REGISTRY[name.lower()] = factory
+    _AVAILABLE[name.lower()] = available
 
 
 def engine_names() -> list[str]:
