@@ -69,6 +69,10 @@ class _Builder:
         if typ == "array":
             if "items" in node:
                 node["items"] = self.visit(node["items"], name)
+                if _is_object(node["items"]):
+                    # a row of a table carries a number: no more rows than lines with a number on them
+                    rows = len({c.line_ids[0] for c in self.cands("number")})
+                    node["maxItems"] = max(1, min(node.get("maxItems", rows), rows))
             return node
         if typ in ("string", "number", "integer"):
             return self.leaf(node, name)
@@ -98,6 +102,10 @@ class _Builder:
             return node
         keep = {k: v for k, v in node.items() if k in ("title", "description")}
         return {**keep, "enum": values}
+
+
+def _is_object(node: dict[str, Any]) -> bool:
+    return node.get("type") == "object" or "properties" in node or "$ref" in node
 
 
 def _numeric_kind(kind: Kind, typ: str | None) -> Kind:
