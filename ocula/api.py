@@ -50,6 +50,7 @@ def extract(
     max_attempts: int = 3,
     on_error: Literal["raise", "partial"] = "raise",
     grounded: bool = True,
+    boxes: bool = False,
     instructions: str | None = None,
     hooks: list[AttemptHook] | None = None,
     dpi: int = 150,
@@ -79,7 +80,7 @@ def extract(
             raise ModelError(f"{adapter.name} cannot read images: use engine='ocr+llm' or a vision-language model")
         from ocula.pipelines.extract_vlm import VlmExtractor
 
-        extractor: Any = VlmExtractor(adapter, opts, ocr=ocr_engine(ocr) if grounded else None)
+        extractor: Any = VlmExtractor(adapter, opts, ocr=ocr_engine(ocr) if grounded else None, boxes=boxes)
     elif engine == "ocr+llm":
         extractor = OcrLlmExtractor(adapter, ocr_engine(ocr), opts)
     else:

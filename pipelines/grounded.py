@@ -70,8 +70,8 @@ class _Builder:
             if "items" in node:
                 node["items"] = self.visit(node["items"], name)
                 if _is_object(node["items"]):
-                    # a row of a table carries a number: no more rows than lines with a number on them
-                    rows = len({c.line_ids[0] for c in self.cands("number")})
+                    # a row of a table carries an amount: no more rows than lines with an amount on them
+                    rows = len({c.line_ids[0] for c in self.cands("amount")})
                     node["maxItems"] = max(1, min(node.get("maxItems", rows), rows))
             return node
         if typ in ("string", "number", "integer"):
