@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,15 @@ def load_model(
         if cache:
             _CACHE[key] = model
         return model
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free cached models before interpreter shutdown tears down the libraries they need to free themselves."""
+    for model in _CACHE.values():
+        with contextlib.suppress(Exception):  # best effort at exit
+            model.close()
+    _CACHE.clear()
 
 
 def _load(name: str, backend: str | None, options: dict[str, Any]) -> ModelAdapter:
