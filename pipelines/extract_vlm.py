@@ -31,7 +31,7 @@ BOX_SUFFIX = "_box"
 def box_schema(convention: str, input_size: tuple[int, int]) -> dict[str, Any]:
     """JSON schema of one box in a family's convention: four integers within its range."""
     conv = get_convention(convention)
-    top = int(max(input_size)) if conv.pixels_of else int(conv.max_bin or conv.scale or 1000)
+    top = int(max(input_size)) if not conv.scale else int(conv.max_bin or conv.scale)
     item = {"type": "integer", "minimum": 0, "maximum": max(top, 1)}
     return {"type": "array", "items": item, "minItems": 4, "maxItems": 4}
 
@@ -120,7 +120,12 @@ class VlmExtractor:
     engine_name = "vlm"
 
     def __init__(
-        self, model: ModelAdapter, options: ExtractOptions | None = None, *, ocr: OCREngineLike | None = None, boxes: bool = False
+        self,
+        model: ModelAdapter,
+        options: ExtractOptions | None = None,
+        *,
+        ocr: OCREngineLike | None = None,
+        boxes: bool = False,
     ) -> None:
         self.model = model
         self.options = options or ExtractOptions()

@@ -151,7 +151,10 @@ class _Walker:
         node["properties"] = {k: self.visit(v, f"{path}.{k}") for k, v in props.items()}
         extra = node.get("additionalProperties")
         if isinstance(extra, dict) and extra:
-            node["additionalProperties"] = self.visit(extra, f"{path}.*")
+            # keys bounded too: a pattern property of bounded length instead of any additional key
+            value = self.visit(extra, f"{path}.*")
+            node.setdefault("patternProperties", {})[f'^[^"\\\\]{{1,{self.bounds.max_string}}}$'] = value
+            node["additionalProperties"] = False
             node.setdefault("maxProperties", self.bounds.max_properties)
         else:
             node["additionalProperties"] = False
@@ -203,9 +206,8 @@ class _Walker:
             total = 2
             for key, sub in node.get("properties", {}).items():
                 total += len(json.dumps(key)) + 2 + self.length(sub, f"{path}.{key}", seen)
-            extra = node.get("additionalProperties")
-            if isinstance(extra, dict):
-                total += node["maxProperties"] * (2 + self.bounds.max_string + self.length(extra, path, seen))
+            for extra in node.get("patternProperties", {}).values():
+                total += node["maxProperties"] * (4 + 2 * self.bounds.max_string + self.length(extra, path, seen))
             return total
         if kind == "array":
             items = node.get("items")
