@@ -23,8 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from ocula.adapters.models.base import GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.models import load_model
 from ocula.pipelines.candidates import doc_lines

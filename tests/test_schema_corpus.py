@@ -88,9 +88,8 @@ SCHEMAS: list[type[BaseModel]] = [
 
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory):
-    from tests.tiny_models import save_tiny_lm
-
     from ocula.models import load_model
+    from tests.tiny_models import save_tiny_lm
 
     folder = save_tiny_lm(tmp_path_factory.mktemp("tiny-lm"))
     return load_model(str(folder))  # the public loader, by path

@@ -1,1 +1,11 @@
-"""LangChain integration: Runnables, a chat model, a document loader."""
+"""LangChain integration: a Runnable for extraction, a chat model, a document loader.
+
+`OculaExtractor` (documents -> `Extraction`), `ChatOcula` (chat model with grammar-constrained structured
+output and tool calls; images read by OCR for text-only models), `OculaLoader` (pages as `Document`s).
+"""
+
+from .chat import ChatOcula
+from .extractor import OculaExtractor
+from .loader import OculaLoader
+
+__all__ = ["ChatOcula", "OculaExtractor", "OculaLoader"]
