@@ -121,6 +121,33 @@ def _finish(
     return value, fields, errors
 
 
+def build_extraction(
+    schema: type[BaseModel],
+    model: ModelAdapter,
+    *,
+    value: Any,
+    fields: dict[str, FieldResult],
+    attempts: list[Attempt],
+    timings: dict[str, float],
+    source: str | None,
+    page_sizes: list[tuple[int, int]],
+    errors: list[str],
+) -> Extraction:
+    """The typed `Extraction[schema]` both engines return."""
+    return Extraction[schema](  # type: ignore[valid-type]
+        value=value,
+        fields=fields,
+        attempts=attempts,
+        timings=timings,
+        model=ModelInfo(name=model.name, backend=model.backend, family=model.family),
+        source=source,
+        pages=len(page_sizes),
+        page_sizes=page_sizes,
+        schema_name=schema.__name__,
+        errors=errors,
+    )
+
+
 class OcrLlmExtractor:
     """OCR each page, then let a small language model pick each field's value among the page's text."""
 
@@ -167,15 +194,14 @@ class OcrLlmExtractor:
         timings["decode"] = time.perf_counter() - t1
         value, fields, errors = _finish(schema, value, attempts, gen, grounded, lines, opts)
         timings["total"] = time.perf_counter() - t0 + sum(p.seconds or 0.0 for p in pages)
-        return Extraction[schema](  # type: ignore[valid-type]
+        return build_extraction(
+            schema,
+            self.model,
             value=value,
             fields=fields,
             attempts=attempts,
             timings=timings,
-            model=ModelInfo(name=self.model.name, backend=self.model.backend, family=self.model.family),
             source=source,
-            pages=len(pages),
             page_sizes=[(p.width, p.height) for p in pages],
-            schema_name=schema.__name__,
             errors=errors,
         )

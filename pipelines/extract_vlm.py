@@ -18,11 +18,11 @@ from pydantic import BaseModel
 
 from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, Message, ModelAdapter
-from ocula.schemas import BBox, Extraction, FieldResult, FieldSource, ModelInfo, OCRPage
+from ocula.schemas import BBox, Extraction, FieldResult, FieldSource, OCRPage
 from ocula.schemas.box_formats import get_convention, to_page_box
 from ocula.schemas.constraints import without_hints
 
-from .extract import ExtractOptions, OCREngineLike, _finish, decode_with_retry, schema_constraint
+from .extract import ExtractOptions, OCREngineLike, _finish, build_extraction, decode_with_retry, schema_constraint
 from .prompt import SYSTEM, field_lines
 
 BOX_SUFFIX = "_box"
@@ -158,16 +158,15 @@ class VlmExtractor:
             self._ground(fields, gen.text, pages, images, convention)
         timings["total"] = time.perf_counter() - t0
         fields = {p: f for p, f in fields.items() if not p.endswith(BOX_SUFFIX) and f"{BOX_SUFFIX}/" not in p}
-        return Extraction[schema](  # type: ignore[valid-type]
+        return build_extraction(
+            schema,
+            self.model,
             value=value,
             fields=fields,
             attempts=attempts,
             timings=timings,
-            model=ModelInfo(name=self.model.name, backend=self.model.backend, family=self.model.family),
             source=document.source,
-            pages=len(pages),
             page_sizes=[p.size for p in pages],
-            schema_name=schema.__name__,
             errors=errors,
         )
 
