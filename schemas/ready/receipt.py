@@ -61,7 +61,7 @@ class Receipt(BaseModel):
         description="Final total amount paid, including tax and rounding",
         json_schema_extra={LABELS_KEY: TOTAL_LABELS, EXCLUDE_KEY: NOT_TOTAL},
     )
-    items: list[ReceiptItem] = Field(default_factory=list, max_length=40, description="Items bought")
+    items: list[ReceiptItem] = Field(default_factory=list, max_length=20, description="Items bought")
 
 
 class SroieReceipt(BaseModel):
