@@ -52,13 +52,18 @@ class _Builder:
             self.cache[kind] = candidates_for(kind, self.lines)[:MAX_ENUM]
         return self.cache[kind]
 
-    def visit(self, node: dict[str, Any], name: str) -> dict[str, Any]:
+    def visit(self, node: dict[str, Any], name: str, optional: bool = False) -> dict[str, Any] | None:
+        """The grounded form of `node`; None for an alternative of an Optional field with no candidate."""
         if "$ref" in node or "enum" in node or "const" in node:
             return node
         for key in ("anyOf", "allOf"):
             if key in node:  # hints given on an Optional field sit beside its alternatives
                 hints = {k: v for k, v in node.items() if k in HINT_KEYS}
-                node[key] = [self.visit({**hints, **sub}, name) for sub in node[key]]
+                alternatives = [self.visit({**hints, **sub}, name, optional=True) for sub in node[key]]
+                kept = [a for a in alternatives if a is not None]
+                if not kept:  # nothing of the field's kind on the page: any line, still grounded
+                    kept = [a for a in (self.visit({**hints, **sub}, name) for sub in node[key]) if a is not None]
+                node[key] = kept
                 return node
         typ = node.get("type")
         if typ == "object" or "properties" in node:
@@ -75,11 +80,24 @@ class _Builder:
                     node["maxItems"] = max(1, min(node.get("maxItems", rows), rows))
             return node
         if typ in ("string", "number", "integer"):
-            return self.leaf(node, name)
+            return self.leaf(node, name, optional)
         return node
 
-    def leaf(self, node: dict[str, Any], name: str) -> dict[str, Any]:
+    def leaf(self, node: dict[str, Any], name: str, optional: bool = False) -> dict[str, Any] | None:
         kind = kind_of(name, node)
+        grounded = self._enum(node, name, kind)
+        if grounded is not None:
+            return grounded
+        if optional:
+            return None  # the field's null alternative remains
+        if node.get("type") == "string" and kind != "text":
+            grounded = self._enum(node, name, "text")  # a required string: any line of the page
+            if grounded is not None:
+                return grounded
+        self.out.ungrounded.append(name)
+        return node
+
+    def _enum(self, node: dict[str, Any], name: str, kind: Kind) -> dict[str, Any] | None:
         self.out.kinds[name] = kind
         values: list[Any] = []
         typ = node.get("type")
@@ -98,8 +116,7 @@ class _Builder:
                     values.append(value)
                 self.out.index.setdefault(key, []).append(cand)
         if not values:
-            self.out.ungrounded.append(name)
-            return node
+            return None
         keep = {k: v for k, v in node.items() if k in ("title", "description")}
         return {**keep, "enum": values}
 

@@ -48,9 +48,10 @@ def test_lookup_maps_values_back_to_lines():
     assert g.lookup(g.kinds["address"], "1 MAIN ST SPRINGFIELD")[0].line_ids == (1, 2)
 
 
-def test_field_without_candidates_stays_ungrounded():
+def test_grounding_never_leaves_a_free_leaf_while_the_page_has_text():
     g = grounded_schema(bounded_schema(R).schema, LINES[:1])
-    assert "total" in g.ungrounded
+    assert g.ungrounded == []
+    assert g.schema["properties"]["total"]["anyOf"] == [{"type": "null"}]
 
 
 def test_layout_hints_narrow_candidates():
@@ -71,3 +72,18 @@ def test_layout_hints_narrow_candidates():
     assert g.schema["properties"]["company"]["enum"] == ["ACME STORE"]
     totals = next(a for a in g.schema["properties"]["total"]["anyOf"] if "enum" in a)["enum"]
     assert totals == [12.5]
+
+
+def test_optional_field_with_nothing_of_its_kind_can_only_be_null():
+    no_dates = [ln for ln in LINES if "/" not in ln.text]
+    g = grounded_schema(bounded_schema(R).schema, no_dates)
+    assert g.schema["properties"]["date"]["anyOf"] == [{"type": "null"}]
+
+
+def test_required_field_with_nothing_of_its_kind_falls_back_to_page_lines():
+    class Need(BaseModel):
+        phone: str
+
+    g = grounded_schema(bounded_schema(Need).schema, LINES)
+    assert g.schema["properties"]["phone"]["enum"][0] == "ACME STORE"
+    assert "phone" not in g.ungrounded
