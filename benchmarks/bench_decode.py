@@ -50,7 +50,9 @@ def bench(name: str, backend: str | None, repeats: int) -> dict[str, Any]:
     load_s = time.perf_counter() - start
     bounded = bounded_schema(Invoice)
     constraint = Constraint.json_schema(bounded.json)
-    grammars = getattr(model, "grammars", None) or model.decoder.grammars  # type: ignore[attr-defined]
+    grammars = getattr(model, "grammars", None)
+    if grammars is None:
+        grammars = model.decoder.grammars  # type: ignore[attr-defined]
     start = time.perf_counter()
     grammars.get(constraint)
     cold = time.perf_counter() - start
