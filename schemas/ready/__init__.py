@@ -2,11 +2,29 @@
 
 from pydantic import BaseModel
 
+from .documents import BusinessCard, IDDocument, Table, TableRow
+from .invoice import Invoice, InvoiceItem, Party
 from .receipt import Receipt, ReceiptItem, SroieReceipt
 
 READY: dict[str, type[BaseModel]] = {
     "receipt": Receipt,
     "sroie": SroieReceipt,
+    "invoice": Invoice,
+    "id_document": IDDocument,
+    "business_card": BusinessCard,
+    "table": Table,
 }
 
-__all__ = ["READY", "Receipt", "ReceiptItem", "SroieReceipt"]
+__all__ = [
+    "READY",
+    "BusinessCard",
+    "IDDocument",
+    "Invoice",
+    "InvoiceItem",
+    "Party",
+    "Receipt",
+    "ReceiptItem",
+    "SroieReceipt",
+    "Table",
+    "TableRow",
+]
