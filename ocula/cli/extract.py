@@ -47,7 +47,7 @@ def _print_failure(record: dict[str, Any]) -> None:
 @app.command()
 def extract(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders or globs: PDFs and images.")],
-    schema: Annotated[str, typer.Option("--schema", "-s", help="receipt, sroie, module:Class or file.py:Class.")] = (
+    schema: Annotated[str, typer.Option("--schema", "-s", help="receipt, sroie, invoice, id_document, business_card, table, module:Class or file.py:Class.")] = (
         "receipt"
     ),
     out: Annotated[
