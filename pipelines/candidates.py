@@ -261,14 +261,15 @@ FINDERS: dict[str, Callable[[str], Iterable[tuple[int, int, Any]]]] = {
 
 
 def candidates_for(kind: Kind, lines: Sequence[DocLine]) -> list[Candidate]:
-    """All page text a field of `kind` may take, deduplicated by text (first occurrence in reading order wins)."""
+    """All page text a field of `kind` may take, in reading order; the same text on several lines is kept once
+    per line, so layout hints can choose the occurrence on the right row."""
     if kind in ("text", "multiline"):
         found = _text_candidates(lines, kind)
     else:
         found = _from_matches(lines, kind, FINDERS[kind])
-    seen: dict[str, Candidate] = {}
+    seen: dict[tuple[str, tuple[int, ...]], Candidate] = {}
     for cand in found:
-        seen.setdefault(cand.text, cand)
+        seen.setdefault((cand.text, cand.line_ids), cand)
     return list(seen.values())
 
 

@@ -49,7 +49,7 @@ class _Builder:
 
     def cands(self, kind: Kind) -> list[Candidate]:
         if kind not in self.cache:
-            self.cache[kind] = candidates_for(kind, self.lines)[:MAX_ENUM]
+            self.cache[kind] = candidates_for(kind, self.lines)
         return self.cache[kind]
 
     def visit(self, node: dict[str, Any], name: str, optional: bool = False) -> dict[str, Any] | None:
@@ -109,12 +109,17 @@ class _Builder:
             labels=node.get(LABELS_KEY, ()),
             exclude=node.get(EXCLUDE_KEY, ()),
         )
+        seen: set[str] = set()
         for cand in cands:
             for value in _json_values(cand, node):
                 key = (kind, _key(value))
-                if key not in self.out.index:
+                if key[1] in seen:
+                    continue
+                if len(values) < MAX_ENUM:
+                    seen.add(key[1])
                     values.append(value)
-                self.out.index.setdefault(key, []).append(cand)
+                    # the occurrences the hints kept come first, so grounding cites the right row
+                    self.out.index.setdefault(key, []).insert(0, cand)
         if not values:
             return None
         keep = {k: v for k, v in node.items() if k in ("title", "description")}
