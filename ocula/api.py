@@ -20,7 +20,6 @@ from .models import load_model
 from .schema_loader import resolve_schema
 
 Source = str | os.PathLike[str] | bytes | np.ndarray | Any
-_OCR_ENGINES: dict[str, Any] = {}
 
 __all__ = ["extract", "load_model", "ocr", "plot"]
 
@@ -30,13 +29,10 @@ def _document(source: Source | Document, dpi: int, pages: Any) -> Document:
 
 
 def ocr_engine(name: str = "rapidocr", **options: Any) -> Any:
-    """An OCR engine, loaded once per process and name."""
+    """An OCR engine; `get_engine` returns one instance per name and options, so weights load once."""
     from ocula.adapters.ocr import get_engine
 
-    key = name + repr(sorted(options.items()))
-    if key not in _OCR_ENGINES:
-        _OCR_ENGINES[key] = get_engine(name, **options)
-    return _OCR_ENGINES[key]
+    return get_engine(name, **options)
 
 
 def extract(
