@@ -42,7 +42,8 @@ class LlamaCppModel(ModelAdapter):
         self._lock = threading.Lock()
         self.n_vocab = int(llama.n_vocab())
         self.eos = int(llama.token_eos())
-        vocab = self._vocab()
+        self._vocab_ptr = self._vocab()  # read once: `_is_eog` runs on every generated token
+        vocab = self._vocab_ptr
         with warnings.catch_warnings():  # llguidance reads token attributes through a deprecated alias
             warnings.simplefilter("ignore", DeprecationWarning)
             self.llg_tokenizer = llguidance.llamacpp.lltokenizer_from_vocab(vocab)
@@ -121,7 +122,7 @@ class LlamaCppModel(ModelAdapter):
     def _is_eog(self, token: int) -> bool:
         import llama_cpp
 
-        return bool(llama_cpp.llama_vocab_is_eog(self._vocab(), token))
+        return bool(llama_cpp.llama_vocab_is_eog(self._vocab_ptr, token))
 
     def _last_logits(self) -> np.ndarray:
         ptr = self.llm._ctx.get_logits()
