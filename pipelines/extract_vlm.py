@@ -141,8 +141,7 @@ class VlmExtractor:
         spec = without_hints(bounded.schema)
         convention = self.model.capabilities.box_convention or "norm1000_xyxy"
         if self.boxes:
-            largest = max((im.size for im in images), key=lambda s: s[0] * s[1])
-            spec = with_boxes(spec, box_schema(convention, self._input_size(images[0]) if images else largest))
+            spec = with_boxes(spec, box_schema(convention, self._input_size(images[0])))
         fields_text = "\n".join(field_lines(bounded.schema))
         ask = f"Fields to extract:\n{fields_text}\n\nAnswer with the JSON object."
         if self.boxes:

@@ -72,12 +72,12 @@ def ground_fields(
                 result.page = cand.page
                 result.box = cand.box
                 result.source = FieldSource(kind="ocr_lines", line_ids=list(cand.line_ids), text=cand.text)
-                result.parsed = _parsed(cand.parsed, value)
+                result.parsed = _parsed(cand.parsed)
         out[path] = result
     return out
 
 
-def _parsed(parsed: Any, value: Any) -> Any:
+def _parsed(parsed: Any) -> Any:
     if isinstance(parsed, list):  # dates: every reading of the printed date
         return [d.isoformat() for d in parsed]
     if parsed is not None and not isinstance(parsed, str):
