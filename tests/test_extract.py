@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 import ocula
 from ocula.pipelines.candidates import doc_lines
-from ocula.schemas import OCRPage, ValidationFailed
+from ocula.schemas import ValidationFailed
 from ocula.schemas.ready import SroieReceipt
 
 
@@ -16,13 +16,12 @@ def receipt_pages(samples_dir):
     return ocula.ocr(samples_dir / "receipt.jpg")
 
 
-def test_default_extraction_is_valid_and_grounded(samples_dir, bundled_llm):
+def test_default_extraction_is_valid_and_grounded(samples_dir, receipt_pages, bundled_llm):
     result = ocula.extract(samples_dir / "receipt.jpg", schema=SroieReceipt, model=bundled_llm)
     assert isinstance(result.value, SroieReceipt)
     assert result.attempts and result.attempts[-1].ok
     width, height = result.page_sizes[0]
-    pages = ocula.ocr(samples_dir / "receipt.jpg")
-    lines = {ln.id: ln for ln in doc_lines(pages)}
+    lines = {ln.id: ln for ln in doc_lines(receipt_pages)}
     for path, field in result.fields.items():
         if field.value is None:
             continue
@@ -50,11 +49,11 @@ class StrictTotal(BaseModel):
         raise ValueError("company must be the legal name (deliberately failing validator)")
 
 
-def test_failing_validator_is_reasked_and_bounded(receipt_pages, bundled_llm):
+def test_failing_validator_is_reasked_and_bounded(samples_dir, bundled_llm):
     seen = []
     with pytest.raises(ValidationFailed) as err:
         ocula.extract(
-            receipt_pages_source(receipt_pages),
+            samples_dir / "receipt.jpg",
             schema=StrictTotal,
             model=bundled_llm,
             max_attempts=3,
@@ -66,9 +65,9 @@ def test_failing_validator_is_reasked_and_bounded(receipt_pages, bundled_llm):
     assert [a.index for a in attempts] == [0, 1, 2]
 
 
-def test_partial_result_marks_failing_fields(receipt_pages, bundled_llm):
+def test_partial_result_marks_failing_fields(samples_dir, bundled_llm):
     result = ocula.extract(
-        receipt_pages_source(receipt_pages), schema=StrictTotal, model=bundled_llm, max_attempts=1, on_error="partial"
+        samples_dir / "receipt.jpg", schema=StrictTotal, model=bundled_llm, max_attempts=1, on_error="partial"
     )
     assert result.value is None and result.errors
     assert result.fields["company"].valid is False
@@ -86,13 +85,6 @@ def test_grounded_values_cannot_be_invented(receipt_pages, bundled_llm):
     result = OcrLlmExtractor(bundled_llm, None, ExtractOptions()).run_on_pages(receipt_pages, Anything)
     page_text = "\n".join(ln.text for p in receipt_pages for ln in p.lines)
     assert result.value.city in page_text
-
-
-def receipt_pages_source(pages: list[OCRPage]):
-    """A tiny Document-like source: the sample's pixels are not needed once OCR is cached, so re-load the file."""
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[1] / "samples" / "receipt.jpg"
 
 
 def test_schema_by_name_and_file(tmp_path, samples_dir, bundled_llm):

@@ -17,30 +17,14 @@ from PIL import Image
 
 from ocula.adapters.langchain import OculaExtractor
 from ocula.adapters.langchain.sources import to_source
-from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, ModelAdapter
 from ocula.schemas import Extraction
 from ocula.schemas.errors import InputError
 from ocula.schemas.ready import Receipt, SroieReceipt
+from tests.fakes import FixedAnswer
 
 RECEIPT = Path(__file__).resolve().parent.parent / "samples" / "receipt.jpg"
 RECEIPT_B64 = base64.b64encode(RECEIPT.read_bytes()).decode()
 ANSWER = '{"company":"KEDAI","date":null,"address":null,"total":12.5}'
-
-
-class Fixed(ModelAdapter):
-    """A text model that always gives the same answer (the OCR stays real)."""
-
-    name = "fixed"
-    backend = "test"
-    capabilities = Capabilities(constraints=frozenset({"json_schema"}))
-
-    def __init__(self, answer: str = ANSWER) -> None:
-        self.answer = answer
-        self.calls = 0
-
-    def generate(self, request: GenerationRequest) -> Generation:
-        self.calls += 1
-        return Generation(text=self.answer)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +37,7 @@ def header(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def extractor(**kwargs: object) -> OculaExtractor:
-    return OculaExtractor(schema=SroieReceipt, model=Fixed(), grounded=False, **kwargs)
+    return OculaExtractor(schema=SroieReceipt, model=FixedAnswer(ANSWER), grounded=False, **kwargs)
 
 
 # inputs ---------------------------------------------------------------------------------------------------
@@ -99,7 +83,9 @@ def test_invoke_returns_the_extraction_or_its_value(header: Path) -> None:
 def test_extract_options_are_passed_to_ocula_extract(header: Path) -> None:
     runnable = extractor(max_attempts=1, instructions="Be exact.")
     assert runnable.options == {"grounded": False, "max_attempts": 1, "instructions": "Be exact."}
-    bad = OculaExtractor(schema=SroieReceipt, model=Fixed("{}"), grounded=False, max_attempts=2, on_error="partial")
+    bad = OculaExtractor(
+        schema=SroieReceipt, model=FixedAnswer("{}"), grounded=False, max_attempts=2, on_error="partial"
+    )
     result = bad.invoke(str(header))
     assert result.value is None and len(result.attempts) == 2 and result.errors
 

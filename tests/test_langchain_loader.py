@@ -10,24 +10,10 @@ from langchain_core.documents import Document
 from PIL import Image
 
 from ocula.adapters.langchain import OculaLoader
-from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, ModelAdapter
 from ocula.schemas.ready import SroieReceipt
+from tests.fakes import FixedAnswer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-
-
-class Fixed(ModelAdapter):
-    name = "fixed"
-    backend = "test"
-    capabilities = Capabilities(constraints=frozenset({"json_schema"}))
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.calls = 0
-
-    def generate(self, request: GenerationRequest) -> Generation:
-        self.calls += 1
-        return Generation(text=self.answer)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +47,7 @@ def test_lazy_load_renders_pages_on_demand(two_page_pdf: Path) -> None:
 
 
 def test_extract_mode_gives_fields_as_json_with_metadata(two_page_pdf: Path) -> None:
-    model = Fixed('{"company":"KEDAI RUNCIT MAJU JAYA","date":null,"address":null,"total":null}')
+    model = FixedAnswer('{"company":"KEDAI RUNCIT MAJU JAYA","date":null,"address":null,"total":null}')
     loader = OculaLoader(two_page_pdf, mode="extract", schema=SroieReceipt, model=model)
     docs = loader.load()
     assert model.calls == 2 and [d.metadata["page"] for d in docs] == [0, 1]
@@ -73,7 +59,7 @@ def test_extract_mode_gives_fields_as_json_with_metadata(two_page_pdf: Path) -> 
 
 
 def test_extract_mode_whole_document_and_failures(two_page_pdf: Path) -> None:
-    model = Fixed("{}")
+    model = FixedAnswer("{}")
     (doc,) = OculaLoader(
         two_page_pdf, mode="extract", schema=SroieReceipt, model=model, per_page=False, max_attempts=1
     ).load()
