@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -248,3 +248,14 @@ def batch_groups(requests: Sequence[GenerationRequest]) -> list[list[int]]:
     for i, request in enumerate(requests):
         groups.setdefault((request.constraint, request.sampling, request.assistant_prefix), []).append(i)
     return list(groups.values())
+
+
+def generate_grouped(
+    requests: Sequence[GenerationRequest], run: Callable[[Sequence[GenerationRequest]], list[Generation]]
+) -> list[Generation]:
+    """Run each group of `batch_groups` as one batch with `run`; results in the order of `requests`."""
+    results: list[Generation | None] = [None] * len(requests)
+    for indices in batch_groups(requests):
+        for i, generation in zip(indices, run([requests[i] for i in indices]), strict=True):
+            results[i] = generation
+    return [g for g in results if g is not None]

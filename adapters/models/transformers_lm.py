@@ -22,7 +22,7 @@ import torch
 from ocula.schemas.errors import ModelError
 
 from .base import Capabilities, Generation, GenerationRequest, ModelAdapter
-from .hf_decode import HFDecoder, batch_groups, check_source, load_errors, pick_device, pick_dtype
+from .hf_decode import HFDecoder, check_source, generate_grouped, load_errors, pick_device, pick_dtype
 
 _CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
 _COMPLETE = "ocula-complete"  # written last: a folder without it is a cache entry that was cut short
@@ -111,18 +111,15 @@ class TransformersLM(ModelAdapter):
 
     def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         """Requests that share constraint, sampling and assistant prefix run as one left-padded batch."""
-        results: list[Generation | None] = [None] * len(requests)
-        for indices in batch_groups(requests):
-            batch = [requests[i] for i in indices]
-            texts = [self.render(r) for r in batch]
-            inputs = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-            first = batch[0]
-            generations = self.decoder.generate(
-                dict(inputs), first.sampling, first.constraint, assistant_prefix=first.assistant_prefix
-            )
-            for i, generation in zip(indices, generations, strict=True):
-                results[i] = generation
-        return [g for g in results if g is not None]
+        return generate_grouped(requests, self._run)
+
+    def _run(self, batch: Sequence[GenerationRequest]) -> list[Generation]:
+        texts = [self.render(r) for r in batch]
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        first = batch[0]
+        return self.decoder.generate(
+            dict(inputs), first.sampling, first.constraint, assistant_prefix=first.assistant_prefix
+        )
 
     def render(self, request: GenerationRequest) -> str:
         """The prompt text: the chat template applied to the messages, then the assistant prefix."""

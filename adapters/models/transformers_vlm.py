@@ -18,7 +18,7 @@ from ocula.schemas.errors import ModelError
 
 from .base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
 from .families import VLMFamily, chat_template_for, family_for, processor_class
-from .hf_decode import HFDecoder, batch_groups, check_source, load_errors, pick_device, pick_dtype
+from .hf_decode import HFDecoder, check_source, generate_grouped, load_errors, pick_device, pick_dtype
 
 _CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
 
@@ -130,12 +130,7 @@ class TransformersVLM(ModelAdapter):
 
     def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         """Requests that share constraint, sampling and assistant prefix run as one left-padded batch."""
-        results: list[Generation | None] = [None] * len(requests)
-        for indices in batch_groups(requests):
-            batch = [requests[i] for i in indices]
-            for i, generation in zip(indices, self._run(batch), strict=True):
-                results[i] = generation
-        return [g for g in results if g is not None]
+        return generate_grouped(requests, self._run)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
