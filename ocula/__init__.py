@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "extract": "ocula.api",
     "ocr": "ocula.api",
+    "detect": "ocula.api",
     "plot": "ocula.api",
     "load_model": "ocula.api",
     "load_document": "ocula.adapters.io.loading",

@@ -1,4 +1,4 @@
-"""The public functions: `extract`, `ocr`, `plot`, `load_model`."""
+"""The public functions: `extract`, `ocr`, `detect`, `plot`, `load_model`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from .schema_loader import resolve_schema
 
 Source = str | os.PathLike[str] | bytes | np.ndarray | Any
 
-__all__ = ["extract", "load_model", "ocr", "plot"]
+__all__ = ["detect", "extract", "load_model", "ocr", "plot"]
 
 
 def _document(source: Source | Document, dpi: int, pages: Any) -> Document:
@@ -60,7 +60,10 @@ def extract(
     a box. `engine="vlm"` reads the page image with a vision-language model instead.
     """
     schema_cls = resolve_schema(schema)
-    adapter = model if isinstance(model, ModelAdapter) else load_model(model)
+    # engine="vlm" with a served model ("openai:...") is the user saying that the served model reads images
+    served_vlm = engine == "vlm" and isinstance(model, str) and model.startswith("openai:")
+    load_options = {"images": True} if served_vlm else {}
+    adapter = model if isinstance(model, ModelAdapter) else load_model(model, **load_options)
     engine = engine or ("vlm" if adapter.capabilities.images else "ocr+llm")
     opts = ExtractOptions(
         max_attempts=max_attempts,
@@ -97,14 +100,61 @@ def ocr(
     *,
     dpi: int = 150,
     pages: str | list[int] | None = None,
+    **engine_options: Any,
 ) -> list[OCRPage]:
-    """Text of every page with line and word boxes in original-page pixels, in reading order."""
+    """Text of every page with line and word boxes in original-page pixels, in reading order.
+
+    `engine="vlm"` has the vision-language `model` transcribe each page under a grammar of lines with boxes
+    (`engine_options`: `max_lines`, `max_line_chars`, `rotate`; see `ocula.pipelines.ocr_vlm`); its word
+    boxes are the line box split in proportion to character counts. Other engines take their own options.
+    """
     from ocula.pipelines.ocr import run_ocr
 
-    document = _document(source, dpi, pages)
     if engine == "vlm":
-        raise ModelError("the vlm OCR engine needs a vision-language model; pass engine='rapidocr' or 'tesseract'")
-    return run_ocr(document, ocr_engine(engine))
+        if model is None:
+            raise ModelError("the vlm OCR engine needs a vision-language model: pass model=<folder or hub id>")
+        from ocula.pipelines.ocr_vlm import VlmOCREngine
+
+        adapter = model if isinstance(model, ModelAdapter) else load_model(model)
+        reader: Any = VlmOCREngine(adapter, **engine_options)
+        return run_ocr(_document(source, dpi, pages), reader)
+    return run_ocr(_document(source, dpi, pages), ocr_engine(engine, **engine_options))
+
+
+def detect(
+    source: Source | Document,
+    labels: str | list[str] | None = None,
+    model: ModelAdapter | str | None = None,
+    *,
+    dpi: int = 150,
+    pages: str | list[int] | None = None,
+    native: bool = False,
+    max_objects: int = 20,
+    rotate: int = 0,
+    progress: bool = False,
+    **options: Any,
+) -> Detections | list[Detections]:
+    """Labels and boxes of objects (photos) or regions (documents) found by a vision-language model.
+
+    `labels` restricts the labels to a list (a string is comma-separated); `None` lets the model name what
+    it finds. Boxes are pixels of the original page, clipped to it. An image gives one `Detections`; a PDF
+    or TIFF gives a list, one per selected page (even when one page is selected). `native=True` uses the
+    family's own grounding prompt and format where it has one (Qwen2-VL/2.5-VL/3-VL, PaliGemma, Florence-2,
+    Kosmos-2, InternVL). `rotate` turns each page counter-clockwise (degrees, a multiple of 90) before the
+    model sees it; boxes still come back in the unturned page's pixels. Raises `ValueError` on an empty
+    label list and `ModelError` for a model that cannot read images.
+    """
+    from ocula.pipelines.detect import DetectOptions, Detector, normalise_labels
+
+    wanted = normalise_labels(labels)
+    if model is None:
+        raise ModelError("detect needs a vision-language model: pass model=<a transformers VLM folder or hub id>")
+    adapter = model if isinstance(model, ModelAdapter) else load_model(model)
+    opts = DetectOptions(labels=wanted, max_objects=max_objects, native=native, rotate=rotate, **options)
+    detector = Detector(adapter, opts)
+    document = _document(source, dpi, pages)
+    results = detector.run(document, progress=progress)
+    return results[0] if document.kind == "image" else results
 
 
 def plot(

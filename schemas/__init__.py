@@ -1,5 +1,16 @@
 """Pure data: geometry, results, errors, box conventions, ready schemas. Imports nothing else of Ocula."""
 
+from .box_formats import (
+    BOX_CONVENTIONS,
+    FAMILY_BOX_CONVENTION,
+    BoxConvention,
+    convention_for_family,
+    from_page_box,
+    get_convention,
+    qwen_smart_resize,
+    to_input_box,
+    to_page_box,
+)
 from .errors import InputError, ModelError, OculaError, SchemaError, ValidationFailed
 from .geometry import BBox, PageTransform, union_all
 from .results import (
@@ -16,8 +27,11 @@ from .results import (
 )
 
 __all__ = [
+    "BOX_CONVENTIONS",
+    "FAMILY_BOX_CONVENTION",
     "Attempt",
     "BBox",
+    "BoxConvention",
     "Detection",
     "Detections",
     "Extraction",
@@ -33,5 +47,11 @@ __all__ = [
     "SchemaError",
     "ValidationFailed",
     "Word",
+    "convention_for_family",
+    "from_page_box",
+    "get_convention",
+    "qwen_smart_resize",
+    "to_input_box",
+    "to_page_box",
     "union_all",
 ]
