@@ -6,7 +6,8 @@
   one line per input (the latest record wins). A torn last line left by a crash is dropped on start.
 - Isolated: every document runs in a worker process (see `batch_workers`); an unreadable file, an exception,
   a crash of the worker or a timeout becomes an error record and the batch goes on.
-- Parallel: `workers` processes, each loading the model once.
+- Parallel: `workers` processes, each loading the model once; or, with `executor="ray"`, `workers` actors
+  on a Ray cluster (see `batch_ray`), with the same records and semantics.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +31,8 @@ from .batch_schedule import schedule
 from .batch_store import ResultLog, compact, dumps, latest, read_records, repair
 from .batch_workers import Task
 from .batch_writers import check_format, write_table
+
+EXECUTORS = ("local", "ray")
 
 
 @dataclass
@@ -130,6 +134,8 @@ def run_batch(
     stream: IO[str] | None = None,
     model: str | None = None,
     on_record: Callable[[Record], None] | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> BatchSummary:
     """Extract `schema` from every input (files, folders, globs) into a JSONL file; returns a summary.
 
@@ -140,7 +146,8 @@ def run_batch(
     defined in a user's file). With `out_path=None` the records go to `stream` (default stdout) as they
     finish and nothing is resumed. `timeout` is per document (reading + decoding), in seconds: the worker
     is killed and replaced. `fmt` "csv" or "parquet" also writes `out.csv` / `out.parquet`. `on_record` sees
-    every record written in this run (e.g. to print failures).
+    every record written in this run (e.g. to print failures). `executor="ray"` runs the workers as
+    Ray actors: on the cluster at `ray_address`, or on a local instance started for the run (needs `ocula[ray]`).
     """
     start = time.monotonic()
     check_format(fmt)
@@ -148,6 +155,14 @@ def run_batch(
         raise ValueError(f"--format {fmt} needs an output file (--out)")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    run: Callable[..., None] = schedule
+    if executor == "ray":
+        from .batch_ray import import_ray, schedule_ray
+
+        import_ray()  # fail before any work when Ray is missing
+        run = partial(schedule_ray, address=ray_address)
     extract_fn = extract_fn if extract_fn is not None else PipelineExtract(model=model or PipelineExtract.model)
     paths = iter_sources(list(inputs))
     schema_text = schema_fingerprint(schema)
@@ -198,7 +213,7 @@ def run_batch(
 
     try:
         if todo:
-            schedule(
+            run(
                 todo,
                 emit,
                 extract_fn,

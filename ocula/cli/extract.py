@@ -32,6 +32,16 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
         raise _usage(f"{name} {value!r}: use one of {', '.join(allowed)}")
 
 
+def _engines(values: list[str]) -> tuple[str | None, bool]:
+    """The extraction engine (or None: from the model) and whether to run on Ray, from repeated --engine."""
+    for value in values:
+        _choice("engine", value, (*ENGINES, "ray"))
+    chosen = [v for v in values if v != "ray"]
+    if len(set(chosen)) > 1:
+        raise _usage(f"--engine {' and '.join(chosen)}: give one of {', '.join(ENGINES)}")
+    return (chosen[0] if chosen else None), "ray" in values
+
+
 def _error_line(record: dict[str, Any]) -> str:
     reason, source = str(record.get("error")), str(record.get("source"))
     return f"error: {reason}" if reason.startswith(source) else f"error: {source}: {reason}"
@@ -47,23 +57,36 @@ def _print_failure(record: dict[str, Any]) -> None:
 @app.command()
 def extract(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders or globs: PDFs and images.")],
-    schema: Annotated[str, typer.Option("--schema", "-s", help="receipt, sroie, invoice, id_document, business_card, table, module:Class or file.py:Class.")] = (
-        "receipt"
-    ),
+    schema: Annotated[
+        str,
+        typer.Option(
+            "--schema",
+            "-s",
+            help="receipt, sroie, invoice, id_document, business_card, table, module:Class or file.py:Class.",
+        ),
+    ] = "receipt",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="JSONL file (resumable); default: JSON lines on stdout.")
     ] = None,
     overlay: Annotated[
         Path | None, typer.Option("--overlay", help="Folder for <stem>-p<N>.png with each field's box drawn.")
     ] = None,
-    engine: Annotated[str | None, typer.Option(help="ocr+llm or vlm (default: from the model).")] = None,
+    engine: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="ocr+llm or vlm (default: from the model); ray runs the batch on Ray actors. Repeat to combine:"
+            " --engine ray --engine vlm."
+        ),
+    ] = None,
     model: Annotated[str | None, typer.Option(help=f"Model name, .gguf file or folder (default {DEFAULT_MODEL}).")] = (
         None
     ),
     ocr: Annotated[str, typer.Option(help="OCR engine: rapidocr or tesseract.")] = "rapidocr",
     max_attempts: Annotated[int, typer.Option(min=1, max=20, help="Decode attempts per document.")] = 3,
     per_page: Annotated[bool, typer.Option("--per-page", help="One extraction per page.")] = False,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (each loads the model).")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes, or Ray actors (each loads the model).")
+    ] = 1,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Re-run documents that failed before.")] = False,
     timeout: Annotated[
         float | None, typer.Option(min=0.1, help="Seconds per document before its worker is killed.")
@@ -71,6 +94,10 @@ def extract(
     fmt: Annotated[str, typer.Option("--format", help="jsonl, or also csv / parquet next to --out.")] = "jsonl",
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="With --engine ray: the cluster to join (auto, host:port); default a local instance."),
+    ] = None,
 ) -> None:
     """Extract a schema from every input: one JSON line per document.
 
@@ -78,7 +105,9 @@ def extract(
     --retry-failed. A bad input becomes an error record and the batch goes on. Exits 1 if any document
     failed, 2 on a usage error.
     """
-    _choice("engine", engine, ENGINES)
+    extraction_engine, on_ray = _engines(engine or [])
+    if ray_address is not None and not on_ray:
+        raise _usage("--ray-address needs --engine ray")
     _choice("OCR engine", ocr, OCR_ENGINES)
     _choice("format", fmt, FORMATS)
     if fmt != "jsonl" and out is None:
@@ -88,10 +117,11 @@ def extract(
     except OculaError as err:
         raise _usage(f"--schema {schema}: {err}") from None
     name = model or DEFAULT_MODEL
-    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
+    # on Ray each actor's threads follow the CPUs it reserves (see batch_ray)
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 and not on_ray else None
     extractor = PipelineExtract(
         model=name,
-        engine=engine,  # type: ignore[arg-type]
+        engine=extraction_engine,  # type: ignore[arg-type]
         ocr=ocr,
         max_attempts=max_attempts,
         per_page=per_page,
@@ -113,6 +143,8 @@ def extract(
             fmt=fmt,
             schema_loader=partial(resolve_schema, schema),
             on_record=_print_failure,
+            executor="ray" if on_ray else "local",
+            ray_address=ray_address,
         )
     except OculaError as err:
         typer.echo(f"error: {err}", err=True)
