@@ -115,6 +115,21 @@ class _Outputs:
             self.stream.close()
 
 
+def _vlm_engine(model: str | None) -> OCREngine:
+    """The vlm engine on a loaded vision-language model, or exit with one error line."""
+    if model is None:
+        typer.echo("error: --engine vlm needs --model (a vision-language model folder or hub id)", err=True)
+        raise typer.Exit(2)
+    from ocula.models import load_model
+    from ocula.pipelines.ocr_vlm import VlmOCREngine
+
+    try:
+        return VlmOCREngine(load_model(model))
+    except OculaError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def ocr(
     inputs: Annotated[list[str], typer.Argument(help="Documents: files, folders or globs (images, PDFs, TIFFs).")],
@@ -128,8 +143,12 @@ def ocr(
         ),
     ] = None,
     engine: Annotated[
-        str, typer.Option("--engine", "-e", help=f"OCR engine: {', '.join(engine_names())}.")
+        str,
+        typer.Option("--engine", "-e", help=f"OCR engine: {', '.join(engine_names())}, or vlm (with --model)."),
     ] = "rapidocr",
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="The vision-language model of --engine vlm: folder or hub id.")
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.json,
     overlay: Annotated[
         Path | None, typer.Option("--overlay", help="Folder for PNGs of each page with its line boxes drawn.")
@@ -142,12 +161,15 @@ def ocr(
     from ocula.adapters.io import iter_sources, load_document
     from ocula.pipelines.ocr import run_ocr
 
-    try:
-        reader: OCREngine = get_engine(engine)
-    except OculaError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
-    if engine.lower() not in available_engines():
+    if engine.lower() == "vlm":
+        reader: OCREngine = _vlm_engine(model)
+    else:
+        try:
+            reader = get_engine(engine)
+        except OculaError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from None
+    if engine.lower() != "vlm" and engine.lower() not in available_engines():
         typer.echo(f"error: OCR engine {engine!r} cannot run here (its library or binary is missing)", err=True)
         raise typer.Exit(2)
     sources = [str(s) for s in iter_sources(inputs)]
