@@ -1,5 +1,23 @@
 """Public home of Ocula's typed errors (defined in `ocula.schemas.errors` so every layer can raise them)."""
 
-from ocula.schemas.errors import InputError, ModelError, OculaError, SchemaError, ValidationFailed
+from ocula.schemas.errors import (
+    InputError,
+    ModelError,
+    OculaError,
+    SchemaError,
+    ServerError,
+    ServerTimeout,
+    ServerUnreachable,
+    ValidationFailed,
+)
 
-__all__ = ["InputError", "ModelError", "OculaError", "SchemaError", "ValidationFailed"]
+__all__ = [
+    "InputError",
+    "ModelError",
+    "OculaError",
+    "SchemaError",
+    "ServerError",
+    "ServerTimeout",
+    "ServerUnreachable",
+    "ValidationFailed",
+]

@@ -18,15 +18,20 @@ _LOCK = threading.Lock()
 
 
 def load_model(
-    name: str | None = None, *, backend: str | None = None, cache: bool = True, **options: Any
+    name: str | Any | None = None, *, backend: str | None = None, cache: bool = True, **options: Any
 ) -> ModelAdapter:
     """Load a model once and reuse it.
 
     - a bundled model (`smollm2-135m`, `gemma3-270m`): llama.cpp by default, `backend="transformers"` too;
     - a `.gguf` file: llama.cpp;
     - a Hugging Face model id or a local folder: transformers (a vision-language model when its config is one,
-      else a text model). Nothing is downloaded unless the name is a hub id not in the local cache.
+      else a text model). Nothing is downloaded unless the name is a hub id not in the local cache;
+    - `openai:<base URL>[#<model id>]`: a model served over an OpenAI-compatible API (vLLM, Ollama, llama.cpp
+      server, LM Studio); options go to `OpenAIServerModel` (`model_id`, `api_key`, `images`, `timeout`, ...);
+    - a LangChain chat model instance: wrapped as `LangChainChatModel` (never cached: the instance is yours).
     """
+    if name is not None and not isinstance(name, str):
+        return _wrap_instance(name, options)
     name = name or DEFAULT_MODEL
     key = (name, backend, tuple(sorted(options.items())))
     with _LOCK:
@@ -47,7 +52,23 @@ def _close_all() -> None:
     _CACHE.clear()
 
 
+def _wrap_instance(model: Any, options: dict[str, Any]) -> ModelAdapter:
+    if isinstance(model, ModelAdapter):
+        return model
+    from langchain_core.language_models import BaseChatModel
+
+    if isinstance(model, BaseChatModel):
+        from ocula.adapters.models.langchain_chat import LangChainChatModel
+
+        return LangChainChatModel(model, **options)
+    raise ModelError(f"cannot use a {type(model).__name__} as a model: pass a name, a path or a LangChain chat model")
+
+
 def _load(name: str, backend: str | None, options: dict[str, Any]) -> ModelAdapter:
+    if name.startswith("openai:"):
+        from ocula.adapters.models.openai_server import OpenAIServerModel
+
+        return OpenAIServerModel.from_spec(name, **options)
     if name in BUNDLED:
         path = bundled_gguf(name)
         if backend in (None, "llama.cpp", "llamacpp"):

@@ -98,6 +98,8 @@ class PipelineExtract:
             os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
         loader = self.loader or load_gguf
         options: dict[str, Any] = {"n_threads": self.threads} if self.threads and uses_llamacpp(self.model) else {}
+        if self.engine == "vlm" and self.model.startswith("openai:"):
+            options["images"] = True  # --engine vlm with a served model: the user says the served model reads images
         model = loader(self.model, **options)
         engine = self.engine or ("vlm" if model.capabilities.images else "ocr+llm")
         opts = ExtractOptions(max_attempts=self.max_attempts, on_error="partial", grounded=self.grounded)

@@ -31,6 +31,33 @@ class ModelError(OculaError):
     """A model could not be loaded or failed while generating."""
 
 
+class ServerError(ModelError):
+    """A model server failed a request: `status` is the HTTP status (None when no answer came), `message` the
+    server's own words."""
+
+    def __init__(self, url: str, message: str, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        self.message = message
+        super().__init__(f"{url}: HTTP {status}: {message}" if status is not None else f"{url}: {message}")
+
+
+class ServerTimeout(ServerError):
+    """A model server did not answer within the timeout."""
+
+    def __init__(self, url: str, seconds: float | None) -> None:
+        self.seconds = seconds
+        after = f" within {seconds:g} s" if seconds is not None else ""
+        super().__init__(url, f"no answer{after} (raise the timeout, or check that the server is not overloaded)")
+
+
+class ServerUnreachable(ServerError):
+    """No connection to a model server could be made (refused, unknown host, TLS failure)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, f"cannot connect ({reason}); is the server running?")
+
+
 class ValidationFailed(OculaError):
     """Validation still failed after the last attempt; `attempts` holds every attempt with its errors."""
 

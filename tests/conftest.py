@@ -21,3 +21,18 @@ def bundled_llm():
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return REPO / "samples"
+
+
+@pytest.fixture(scope="session")
+def llama_server():
+    """llama-cpp-python's OpenAI-compatible server on the bundled GGUF, on a loopback port, for the session."""
+    from tests.llama_server import missing_server_modules, start_llama_server
+
+    missing = missing_server_modules()
+    if missing:
+        pytest.skip(f"llama-cpp-python's server needs {', '.join(missing)}: pip install 'llama-cpp-python[server]'")
+    from ocula.adapters.models.bundled import bundled_gguf
+
+    server = start_llama_server(bundled_gguf("smollm2-135m"), api_key="ocula-test-key")
+    yield server
+    server.stop()
