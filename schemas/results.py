@@ -63,6 +63,42 @@ class Detections(BaseModel):
     def __iter__(self):  # type: ignore[override]
         return iter(self.items)
 
+    # interop (schemas/coco.py imports this module, hence the imports inside the methods) ------------
+    def to_coco(self, categories: Any = None, *, image_id: int = 1) -> dict[str, Any]:
+        """This image as a COCO dict (`images`, `annotations`, `categories`); see `coco.detections_to_coco`
+        for `categories` (names, or an id -> name mapping; by default the sorted labels)."""
+        from .coco import detections_to_coco
+
+        return detections_to_coco([self], categories, image_ids=[image_id])
+
+    @classmethod
+    def from_coco(
+        cls, coco: Any, image_id: int | None = None, *, reference: Any = None, include_crowd: bool = False
+    ) -> Detections:
+        """One image of COCO data: a ground-truth dict, or a results list with `reference` the ground truth.
+
+        `image_id` may be left out when the data holds one image. Every image at once:
+        `ocula.schemas.coco.detections_from_coco`.
+        """
+        from .coco import detections_from_coco
+
+        meta = reference if reference is not None else coco
+        ids = [img["id"] for img in meta.get("images", [])] if isinstance(meta, dict) else []
+        if image_id is None:
+            if len(ids) != 1:
+                raise ValueError(f"the COCO data holds {len(ids)} images: pass image_id")
+            image_id = ids[0]
+        if image_id not in ids:
+            raise ValueError(f"image id {image_id} is not among the COCO images")
+        found = detections_from_coco(coco, reference=reference, include_crowd=include_crowd)
+        return found[ids.index(image_id)]
+
+    def to_supervision(self, categories: Any = None) -> Any:
+        """`supervision.Detections` (needs the `supervision` extra); see `coco.to_supervision`."""
+        from .coco import to_supervision
+
+        return to_supervision(self, categories)
+
 
 class FieldSource(BaseModel):
     """Where a field's value came from: OCR lines (ids on the page), a box the model emitted, or a text match."""
