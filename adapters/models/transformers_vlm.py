@@ -21,6 +21,8 @@ from .families import VLMFamily, chat_template_for, family_for, processor_class
 from .hf_decode import HFDecoder, check_source, generate_grouped, load_errors, pick_device, pick_dtype
 
 _CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
+# Processor outputs that are not generation inputs (PaliGemma returns training labels).
+_NOT_MODEL_INPUTS = frozenset({"text_replacement_offsets", "labels"})
 
 
 def _chat(messages: Sequence[Message]) -> list[dict[str, Any]]:
@@ -40,9 +42,9 @@ def _processor_from_parts(source: str, family: VLMFamily, trust_remote_code: boo
 
     image_processor = AutoImageProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
     tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code)
-    cls = processor_class(family)
     config_file = cached_file(source, "processor_config.json", _raise_exceptions_for_missing_entries=False)
     saved = json.loads(Path(config_file).read_text()) if config_file else {}
+    cls = processor_class(family, saved.get("processor_class"))
     accepted = set(inspect.signature(cls.__init__).parameters) | set(
         inspect.signature(cls.__mro__[1].__init__).parameters
     )
@@ -60,7 +62,7 @@ def _load_processor(source: str, family: VLMFamily, trust_remote_code: bool) -> 
         processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
         if isinstance(processor, ProcessorMixin) and hasattr(processor, "image_processor"):
             return processor
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, ValueError, TypeError, AttributeError, ImportError):  # ImportError: torchvision missing
         if family.key == "generic":
             raise
     return _processor_from_parts(source, family, trust_remote_code)
@@ -79,6 +81,30 @@ def _load_model(source: str, family: VLMFamily, dtype: Any, trust_remote_code: b
     return cls.from_pretrained(source, dtype=dtype, trust_remote_code=trust_remote_code)
 
 
+class _DecoderOnlyView:
+    """An encoder-decoder model (Florence-2, InstructBLIP on Flan-T5) as `HFDecoder` expects a decoder-only
+    one: `generate` returns the prompt ids followed by the new tokens. An encoder-decoder's sequences hold only
+    decoder tokens, led by the decoder start token, which is dropped here."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def generate(self, input_ids: Any, **kwargs: Any) -> Any:
+        import torch
+
+        out = self._model.generate(input_ids=input_ids, **kwargs)
+        out.sequences = torch.cat([input_ids.to(out.sequences.device), out.sequences[:, 1:]], dim=1)
+        return out
+
+
+def _is_encoder_decoder(model: Any) -> bool:
+    text_config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    return bool(getattr(model.config, "is_encoder_decoder", False) or getattr(text_config, "is_encoder_decoder", False))
+
+
 class TransformersVLM(ModelAdapter):
     """A vision-language model loaded with transformers; `load` once, `generate` many times."""
 
@@ -94,9 +120,10 @@ class TransformersVLM(ModelAdapter):
         self.family_spec = family
         self.family = family.key
         self.name = name
-        self.decoder = HFDecoder(model, self.tokenizer)
+        self.decoder = HFDecoder(_DecoderOnlyView(model) if _is_encoder_decoder(model) else model, self.tokenizer)
+        constraints = frozenset() if family.grammar_error else _CONSTRAINTS
         self.capabilities = Capabilities(
-            images=True, constraints=_CONSTRAINTS, box_convention=family.box_convention, batched=True
+            images=True, constraints=constraints, box_convention=family.box_convention, batched=True
         )
 
     @classmethod
@@ -130,6 +157,8 @@ class TransformersVLM(ModelAdapter):
 
     def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         """Requests that share constraint, sampling and assistant prefix run as one left-padded batch."""
+        if self.family_spec.grammar_error and any(r.constraint is not None for r in requests):
+            raise ModelError(f"{self.name}: {self.family_spec.grammar_error}")
         return generate_grouped(requests, self._run)
 
     def count_tokens(self, text: str) -> int:
@@ -161,7 +190,7 @@ class TransformersVLM(ModelAdapter):
             inputs = self.processor(text=texts, images=images or None, return_tensors="pt", padding=True)
         except (ValueError, TypeError, RuntimeError) as err:
             raise ModelError(f"{self.name}: the processor rejected the input: {err}") from err
-        inputs = {k: v for k, v in inputs.items() if k != "text_replacement_offsets"}
+        inputs = {k: v for k, v in inputs.items() if k not in _NOT_MODEL_INPUTS}
         pixel_values = inputs.get("pixel_values")
         if pixel_values is not None and pixel_values.is_floating_point():
             inputs["pixel_values"] = pixel_values.to(self.model.dtype)
