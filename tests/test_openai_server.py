@@ -16,7 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import ocula
-import ocula.cli.extract  # noqa: F401  (registers the command)
+import ocula.cli.extract  # registers the command
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, Sampling
 from ocula.adapters.models.openai_server import OpenAIServerModel, chat_messages, parse_spec
 from ocula.cli import app
@@ -64,7 +64,7 @@ def test_parse_spec(spec: str, url: str, model_id: str | None) -> None:
 
 @pytest.mark.parametrize("spec", ["openai:127.0.0.1:8080", "openai:ftp://host/v1", "http://127.0.0.1:8080/v1"])
 def test_bad_spec_is_a_model_error(spec: str) -> None:
-    with pytest.raises(ModelError, match="openai:|http"):
+    with pytest.raises(ModelError, match=r"openai:|http"):
         parse_spec(spec)
 
 

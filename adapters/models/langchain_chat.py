@@ -184,10 +184,9 @@ class LangChainChatModel(ModelAdapter):
         invalid = getattr(raw, "invalid_tool_calls", None) or []
         if invalid and invalid[0].get("args"):
             return str(invalid[0]["args"])
-        content = getattr(raw, "text", None)
-        text = content() if callable(content) else content
-        if text is None:
-            text = raw.content if isinstance(getattr(raw, "content", None), str) else ""
+        text = getattr(raw, "text", None)  # a str in langchain-core 1.x, a method before
+        if not isinstance(text, str):
+            text = text() if callable(text) else ""
         if not text and parsed is not None:
             return json.dumps(parsed if isinstance(parsed, dict) else parsed.model_dump(mode="json"))
         return first_json_object(text) if method in ("json_mode", "text") else text
