@@ -99,7 +99,8 @@ class DetectOptions:
     rotate: int = 0  # degrees counter-clockwise (a multiple of 90) the page is turned before the model sees it
     max_label_chars: int = MAX_LABEL_CHARS
     max_new_tokens: int | None = None
-    temperature: float = 0.0
+    temperature: float = 0.0  # 0: greedy
+    seed: int | None = None  # for sampling with temperature > 0
 
 
 def _object_confidences(gen: Generation, count: int) -> list[float | None]:
@@ -207,7 +208,8 @@ class Detector:
             Message("system", SYSTEM),
             Message("user", detection_prompt(view, opts.labels, opts.max_objects), [view.image]),
         ]
-        sampling = Sampling(max_new_tokens=opts.max_new_tokens or bounded.max_tokens, temperature=opts.temperature)
+        budget = opts.max_new_tokens or bounded.max_tokens
+        sampling = Sampling(max_new_tokens=budget, temperature=opts.temperature, seed=opts.seed)
         gen = self.model.generate(GenerationRequest(messages, constraint, sampling))
         return read_objects(gen, view, opts.labels)
 
@@ -216,7 +218,7 @@ class Detector:
         family = self.model.family or ""
         view = page_view(image, self.model, page=page, rotate=opts.rotate, convention=convention_for_family(family))
         budget = opts.max_new_tokens or 24 + 40 * opts.max_objects
-        sampling = Sampling(max_new_tokens=budget, temperature=opts.temperature)
+        sampling = Sampling(max_new_tokens=budget, temperature=opts.temperature, seed=opts.seed)
         prompts = native_prompts(family, opts.labels)
         requests = [GenerationRequest([Message("user", prompt, [view.image])], None, sampling) for prompt, _ in prompts]
         out: list[Detection] = []
