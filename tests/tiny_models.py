@@ -30,7 +30,8 @@ from ocula.adapters.models.families import FAMILIES, VLMFamily, chat_template_fo
 # Families on the SmolLM2 tokenizer, run through every adapter test in test_transformers_vlm.py.
 TINY_FAMILIES = ("qwen2_5_vl", "idefics3", "llava")
 # Every other tiny build (test_vlm_families.py), by build name; "llava_pixtral" is a LLaVA checkpoint with a
-# Pixtral vision tower and processor, as Pixtral-12B ships.
+# Pixtral vision tower and processor, as Pixtral-12B ships; "instructblip_t5" has a T5 encoder-decoder as its
+# language model, as the Flan-T5 InstructBLIP checkpoints do.
 MORE_TINY_FAMILIES = (
     "qwen2_vl",
     "qwen3_vl",
@@ -39,6 +40,7 @@ MORE_TINY_FAMILIES = (
     "paligemma",
     "kosmos-2",
     "instructblip",
+    "instructblip_t5",
     "idefics",
     "florence2",
     "gemma3",
@@ -424,7 +426,28 @@ def _wordpiece_tokenizer() -> Any:
     )
 
 
-def _instructblip(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
+def _t5_text(tokenizer: Any) -> dict[str, Any]:
+    """A one-layer T5 encoder-decoder (InstructBLIP's Flan-T5 language models)."""
+    return {
+        "model_type": "t5",
+        "vocab_size": len(tokenizer),
+        "d_model": _TEXT["hidden_size"],
+        "d_kv": 16,
+        "d_ff": 128,
+        "num_layers": 1,
+        "num_decoder_layers": 1,
+        "num_heads": 4,
+        "pad_token_id": tokenizer.pad_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "decoder_start_token_id": tokenizer.pad_token_id,
+    }
+
+
+def _instructblip_t5(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
+    return _instructblip(tokenizer, family, _t5_text(tokenizer))
+
+
+def _instructblip(tokenizer: Any, family: VLMFamily, text: dict[str, Any] | None = None) -> tuple[Any, Any]:
     from transformers import InstructBlipConfig, InstructBlipForConditionalGeneration
     from transformers.models.blip.image_processing_pil_blip import BlipImageProcessorPil
 
@@ -441,9 +464,9 @@ def _instructblip(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
         "cross_attention_frequency": 1,
     }
     config = InstructBlipConfig(
-        vision_config=_vision(side, patch),
+        vision_config=_vision(side, patch, initializer_range=0.02),  # the default, 1e-10, blinds a random tower
         qformer_config=qformer,
-        text_config={**_text_config(tokenizer), "model_type": "llama"},
+        text_config=text or {**_text_config(tokenizer), "model_type": "llama"},
         num_query_tokens=queries,
         **_token_ids(family, tokenizer),
     )
@@ -465,6 +488,7 @@ def _idefics(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
     config = IdeficsConfig(
         **{k: v for k, v in _text_config(tokenizer).items() if k != "num_key_value_heads"},
         cross_layer_interval=1,
+        alpha_initializer="ones",  # gated cross-attention starts closed ("zeros"): open it, as training does
         vision_config={
             "embed_dim": 32,
             "image_size": side,
@@ -600,7 +624,12 @@ def _mllama(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
     processor = processor_class(family)(
         image_processor=image_processor, tokenizer=tokenizer, chat_template=tokenizer.chat_template
     )
-    return MllamaForConditionalGeneration(config), processor
+    model = MllamaForConditionalGeneration(config)
+    with torch.no_grad():  # gated cross-attention starts closed (tanh(0) = 0): open it, as training does
+        for name, parameter in model.named_parameters():
+            if name.endswith(("cross_attn_attn_gate", "cross_attn_mlp_gate")):
+                parameter.fill_(1.0)
+    return model, processor
 
 
 def _internvl(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
@@ -640,6 +669,7 @@ _BUILDERS: dict[str, Builder] = {
     "paligemma": _paligemma,
     "kosmos-2": _kosmos2,
     "instructblip": _instructblip,
+    "instructblip_t5": _instructblip_t5,
     "idefics": _idefics,
     "florence2": _florence2,
     "gemma3": _gemma3,
@@ -648,31 +678,44 @@ _BUILDERS: dict[str, Builder] = {
     "mistral3": _mistral3,
     "internvl": _internvl,
 }
+# Family key (config.model_type) of builds named otherwise.
+_VARIANT_OF = {"llava_pixtral": "llava", "instructblip_t5": "instructblip"}
+BUILD_FAMILY = {name: _VARIANT_OF.get(name, name) for name in _BUILDERS}
 # Builds whose tokens, placeholder and processor come from another family's table entry than their model's.
-_TOKENS_FROM = {"llava_pixtral": "mistral3"}
-# Family key (config.model_type) of each build.
-BUILD_FAMILY = {name: "llava" if name == "llava_pixtral" else name for name in _BUILDERS}
+_TOKENS_FROM = {"llava_pixtral": "mistral3", "instructblip_t5": "instructblip"}
 
 
-def build_tiny_vlm(family: str, seed: int = 0) -> tuple[Any, Any]:
-    """An in-memory tiny random (model, processor) of a vision family (a build name of `_BUILDERS`)."""
+def _unzero(model: Any) -> None:
+    """Give small random values to weights that initialisation leaves at zero (Gemma 3's image projection,
+    InstructBLIP's query tokens): at zero the image never reaches the text, which no trained model does."""
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.ndim >= 2 and not parameter.any():
+                parameter.normal_(0.0, 0.02)
+
+
+def build_tiny_vlm(family: str, seed: int = 0, *, bpe: bool | None = None) -> tuple[Any, Any]:
+    """An in-memory tiny random (model, processor) of a vision family (a build name of `_BUILDERS`);
+    `bpe` picks the tiny BPE tokenizer (default: SmolLM2 for `TINY_FAMILIES`, the BPE for the others)."""
     spec = FAMILIES[_TOKENS_FROM.get(family, family)]
-    if family in TINY_FAMILIES:
-        tokenizer = smollm2_tokenizer(spec.image_tokens)
-    else:
+    use_bpe = (family not in TINY_FAMILIES) if bpe is None else bpe
+    if use_bpe:
         tokenizer = tiny_bpe_tokenizer(spec.image_tokens, spec.named_tokens)
+    else:
+        tokenizer = smollm2_tokenizer(spec.image_tokens)
     tokenizer.chat_template = chat_template_for(spec)
     torch.manual_seed(seed)
     model, processor = _BUILDERS[family](tokenizer, spec)
+    _unzero(model)
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model.eval(), processor
 
 
-def save_tiny_vlm(family: str, folder: str | Path, seed: int = 0) -> Path:
+def save_tiny_vlm(family: str, folder: str | Path, seed: int = 0, *, bpe: bool | None = None) -> Path:
     """Build a tiny random model of `family` and save it with its processor into `folder`."""
     folder = Path(folder)
-    model, processor = build_tiny_vlm(family, seed)
+    model, processor = build_tiny_vlm(family, seed, bpe=bpe)
     model.save_pretrained(folder)
     processor.save_pretrained(folder)
     return folder

@@ -25,6 +25,16 @@ _CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
 _NOT_MODEL_INPUTS = frozenset({"text_replacement_offsets", "labels"})
 
 
+def remote_code_error(name: str) -> str:
+    """Why a checkpoint that ships its own model code (mPLUG-Owl, CogVLM, ...) does not load by default."""
+    return (
+        f"{name} ships its own model code, which runs only with trust_remote_code=True. That code runs in this "
+        "Python process with your permissions: turn the flag on only for a checkpoint whose code you have read "
+        "and trust, pinned to a revision. Ocula drives such a model only if it has a transformers processor and a "
+        "chat template (docs/models.md)."
+    )
+
+
 def _chat(messages: Sequence[Message]) -> list[dict[str, Any]]:
     """Ocula messages -> the content-list chat format of transformers processors (images first)."""
     chat = []
@@ -142,7 +152,12 @@ class TransformersVLM(ModelAdapter):
         source = check_source(model_id_or_path)
         target = pick_device(device)
         with load_errors(model_id_or_path):
-            config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+            try:
+                config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+            except ValueError as err:
+                if "trust_remote_code" in str(err):
+                    raise ModelError(remote_code_error(str(model_id_or_path))) from err
+                raise
             family = family_for(getattr(config, "model_type", None))
             processor = _load_processor(source, family, trust_remote_code)
             model = _load_model(source, family, pick_dtype(dtype, target), trust_remote_code)
@@ -185,9 +200,12 @@ class TransformersVLM(ModelAdapter):
     def _run(self, batch: Sequence[GenerationRequest]) -> list[Generation]:
         first = batch[0]
         texts = [self.render(r) for r in batch]
-        images = [img.convert("RGB") for r in batch for m in r.messages for img in m.images]
+        # One list of images per prompt: a flat list is read by several processors as all for the first prompt.
+        images = [[img.convert("RGB") for m in r.messages for img in m.images] for r in batch]
         try:
-            inputs = self.processor(text=texts, images=images or None, return_tensors="pt", padding=True)
+            inputs = self.processor(
+                text=texts, images=images if any(images) else None, return_tensors="pt", padding=True
+            )
         except (ValueError, TypeError, RuntimeError) as err:
             raise ModelError(f"{self.name}: the processor rejected the input: {err}") from err
         inputs = {k: v for k, v in inputs.items() if k not in _NOT_MODEL_INPUTS}
