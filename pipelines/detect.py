@@ -27,7 +27,7 @@ from ocula.schemas.box_formats import convention_for_family
 from ocula.schemas.constraints import bounded_schema
 from ocula.schemas.grounding_parsers import parse_grounding, parse_ocula_json
 
-from .detect_native import NATIVE_GROUNDING, native_prompts
+from .detect_native import NATIVE_GROUNDING, grounding_key, has_native_grounding, native_prompts
 from .ground import span_confidence, token_offsets
 from .json_spans import leaf_spans
 from .vlm_boxes import PageView, page_view, require_vision
@@ -177,11 +177,16 @@ class Detector:
         if self.options.max_objects < 1:
             raise ValueError(f"max_objects must be at least 1, got {self.options.max_objects}")
         family = model.family or ""
-        if self.options.native and family not in NATIVE_GROUNDING:
+        spec = getattr(model, "family_spec", None)
+        if self.options.native and not has_native_grounding(family):
             raise ModelError(
                 f"{model.name}: the {family or 'unknown'} family has no native grounding format "
                 f"(native formats: {', '.join(sorted(NATIVE_GROUNDING))}); use native=False for Ocula's grammar"
             )
+        grammar_error = getattr(spec, "grammar_error", None)
+        if not self.options.native and grammar_error:
+            hint = " For detection, pass native=True." if has_native_grounding(family) else ""
+            raise ModelError(f"{model.name}: {grammar_error}{hint}")
 
     # --- one page ---------------------------------------------------------------------------------
 
@@ -215,11 +220,13 @@ class Detector:
 
     def _native(self, image: np.ndarray, page: int) -> list[Detection]:
         opts = self.options
-        family = self.model.family or ""
-        view = page_view(image, self.model, page=page, rotate=opts.rotate, convention=convention_for_family(family))
+        family = grounding_key(self.model.family or "")
+        convention = convention_for_family(family)
+        view = page_view(image, self.model, page=page, rotate=opts.rotate, convention=convention)
         budget = opts.max_new_tokens or 24 + 40 * opts.max_objects
         sampling = Sampling(max_new_tokens=budget, temperature=opts.temperature, seed=opts.seed)
-        prompts = native_prompts(family, opts.labels)
+        template = getattr(getattr(self.model, "family_spec", None), "grounding_prompt", None)
+        prompts = native_prompts(family, opts.labels, template)
         requests = [GenerationRequest([Message("user", prompt, [view.image])], None, sampling) for prompt, _ in prompts]
         out: list[Detection] = []
         for (_, request_label), gen in zip(prompts, self.model.generate_batch(requests), strict=True):

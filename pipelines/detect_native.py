@@ -1,87 +1,82 @@
 """Each model family's own grounding prompt, for `detect(..., native=True)`.
 
-The prompt a family was trained to ground with, and whether it grounds one phrase per call. The answer is
-read by `ocula.schemas.grounding_parsers` (the family's format) and converted with the family's native box
-convention. Families missing here have no native box format and are asked under Ocula's grammar instead.
+How labels go into a family's grounding prompt (joined into one request, or one request per label) and what to
+ask when no labels are given. The prompt template itself comes from the model's family table entry
+(`VLMFamily.grounding_prompt`) when it has one; the templates here cover families whose table entry has none
+(the Qwen JSON prompts, InternVL) or that are not transformers families (Gemini, served). The answer is read by
+`ocula.schemas.grounding_parsers` in the family's format, with the family's native box convention.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-# (labels, or None for "every object") -> prompt text
-PromptFn = Callable[[Sequence[str] | None], str]
-
-
-def _what(labels: Sequence[str] | None) -> str:
-    return ", ".join(labels) if labels else "object"
 
 
 @dataclass(frozen=True)
 class NativeGrounding:
     """How to ask a family for boxes in its own format."""
 
-    prompt: PromptFn
-    # The family grounds one phrase per call (Kosmos-2, Florence-2, InternVL): one request per label,
-    # and a box without a label of its own takes the label of its request.
+    prompt: str  # template; `{labels}` is the object names
+    # The family grounds one phrase per call (Kosmos-2, Florence-2, InternVL): one request per label, and every
+    # box of a request takes the request's label.
     per_label: bool = False
+    separator: str = ", "  # between labels in one request
+    any_object: str | None = None  # the prompt without labels (default: the template with "object")
 
 
-def _qwen_json(labels: Sequence[str] | None) -> str:
-    return (
-        f"Locate every {_what(labels)} in the image and output the bounding boxes in JSON format: "
-        '[{"bbox_2d": [x1, y1, x2, y2], "label": "..."}]'
-    )
-
-
-def _qwen2(labels: Sequence[str] | None) -> str:
-    return f"Detect every {_what(labels)} in the image and give the bounding box of each."
-
-
-def _paligemma(labels: Sequence[str] | None) -> str:
-    return "detect " + (" ; ".join(labels) if labels else "object")
-
-
-def _florence2(labels: Sequence[str] | None) -> str:
-    return f"<OPEN_VOCABULARY_DETECTION>{labels[0]}" if labels else "<OD>"
-
-
-def _kosmos2(labels: Sequence[str] | None) -> str:
-    return f"<grounding><phrase> {labels[0]}</phrase>" if labels else "<grounding> An image of"
-
-
-def _internvl(labels: Sequence[str] | None) -> str:
-    if labels:
-        return (
-            f"Please provide the bounding box coordinate of the region this sentence describes: <ref>{labels[0]}</ref>"
-        )
-    return "Please detect every object in the image; answer with <ref>name</ref><box>[[x1, y1, x2, y2]]</box> each."
-
-
-def _gemini(labels: Sequence[str] | None) -> str:
-    return (
-        f"Detect the 2d bounding boxes of every {_what(labels)}. Output a JSON list where each entry contains "
-        'the 2D bounding box in "box_2d" and the label in "label".'
-    )
-
+_QWEN_JSON = (
+    "Locate every {labels} in the image and output the bounding boxes in JSON format: "
+    '[{"bbox_2d": [x1, y1, x2, y2], "label": "..."}]'
+)
 
 NATIVE_GROUNDING: dict[str, NativeGrounding] = {
-    "qwen2_5_vl": NativeGrounding(_qwen_json),
-    "qwen3_vl": NativeGrounding(_qwen_json),
-    "qwen2_vl": NativeGrounding(_qwen2),
-    "paligemma": NativeGrounding(_paligemma),
-    "florence2": NativeGrounding(_florence2, per_label=True),
-    "kosmos2": NativeGrounding(_kosmos2, per_label=True),
-    "internvl": NativeGrounding(_internvl, per_label=True),
-    "gemini": NativeGrounding(_gemini),
+    "qwen2_5_vl": NativeGrounding(_QWEN_JSON),
+    "qwen3_vl": NativeGrounding(_QWEN_JSON),
+    "qwen2_vl": NativeGrounding("Detect every {labels} in the image and give the bounding box of each."),
+    "paligemma": NativeGrounding("detect {labels}", separator=" ; "),
+    "florence2": NativeGrounding("<OPEN_VOCABULARY_DETECTION>{labels}", per_label=True, any_object="<OD>"),
+    "kosmos2": NativeGrounding(
+        "<grounding><phrase> {labels}</phrase>", per_label=True, any_object="<grounding> An image of"
+    ),
+    "internvl": NativeGrounding(
+        "Please provide the bounding box coordinate of the region this sentence describes: <ref>{labels}</ref>",
+        per_label=True,
+        any_object="Please detect every object in the image; answer with <ref>name</ref><box>[[x1, y1, x2, y2]]</box> "
+        "for each.",
+    ),
+    "gemini": NativeGrounding(
+        "Detect the 2d bounding boxes of every {labels}. Output a JSON list where each entry contains the 2D "
+        'bounding box in "box_2d" and the label in "label".'
+    ),
 }
 
 
-def native_prompts(family: str, labels: Sequence[str] | None) -> list[tuple[str, str | None]]:
-    """`(prompt, label of the request or None)` for each request the family needs; `KeyError` when the
-    family has no native grounding format."""
-    spec = NATIVE_GROUNDING[family]
-    if spec.per_label and labels:
-        return [(spec.prompt([label]), label) for label in labels]
-    return [(spec.prompt(labels), None)]
+def grounding_key(family: str) -> str:
+    """The key of a family in the grounding tables: `config.model_type` without hyphens ("kosmos-2")."""
+    return family.replace("-", "")
+
+
+def has_native_grounding(family: str) -> bool:
+    return grounding_key(family) in NATIVE_GROUNDING
+
+
+def native_prompts(
+    family: str, labels: Sequence[str] | None, template: str | None = None
+) -> list[tuple[str, str | None]]:
+    """`(prompt, the request's label or None)` for each request the family needs.
+
+    `template` (the family table's `grounding_prompt`) replaces this module's template. Raises `KeyError`
+    when the family has no native grounding format.
+    """
+    spec = NATIVE_GROUNDING[grounding_key(family)]
+    template = template or spec.prompt
+
+    def fill(names: str) -> str:
+        return template.replace("{labels}", names)
+
+    if not labels:
+        return [(spec.any_object or fill("object"), None)]
+    if spec.per_label:
+        return [(fill(label), label) for label in labels]
+    return [(fill(spec.separator.join(labels)), None)]

@@ -158,7 +158,7 @@ NATIVE_CASES = [
     ),
     ("florence2", "loc1000_xyxy", "</s><s>cat<loc_249><loc_124><loc_749><loc_624></s>", "cat", True, None),
     (
-        "kosmos2",
+        "kosmos-2",
         "patch32",
         "<grounding><phrase> a cat</phrase><object><patch_index_0136><patch_index_0631></object>",
         " a cat",
@@ -197,18 +197,38 @@ def test_native_format_of_each_family(family, convention, raw, plain, special, r
     def raw_answer(request: GenerationRequest) -> str:
         return raw if "cat" in request.messages[-1].text else ""
 
+    spec = FAMILIES.get(family) or _family(family, convention, special)  # the table's entry where it has one
+    assert spec.box_special_tokens == special
     model = ScriptedVLM(
-        answer,
-        raw=raw_answer,
-        family=family,
-        box_convention=convention,
-        resize=resize,
-        family_spec=_family(family, convention, special),
+        answer, raw=raw_answer, family=family, box_convention=convention, resize=resize, family_spec=spec
     )
     result = ocula.detect(PAGE, labels=["cat", "bird"], model=model, native=True)
     assert [d.label for d in result] == ["cat"]  # PaliGemma's "dog" is not among the labels
     assert box_of(result) == pytest.approx(TRUTH, abs=0.5)
     assert all(r.constraint is None for r in model.requests)
+
+
+@pytest.mark.parametrize(
+    ("family", "labels", "prompts"),
+    [
+        ("paligemma", ["cat", "bird"], ["detect cat ; bird"]),
+        ("kosmos-2", ["cat", "bird"], ["<grounding><phrase> cat</phrase>", "<grounding><phrase> bird</phrase>"]),
+        ("kosmos-2", None, ["<grounding> An image of"]),
+        ("florence2", None, ["<OD>"]),
+        ("florence2", ["cat"], ["<OPEN_VOCABULARY_DETECTION>cat"]),
+    ],
+)
+def test_native_prompts_follow_the_family_table(family, labels, prompts) -> None:
+    model = ScriptedVLM("", family=family, box_convention=FAMILIES[family].box_convention, family_spec=FAMILIES[family])
+    ocula.detect(PAGE, labels=labels, model=model, native=True)
+    assert [r.messages[-1].text for r in model.requests] == prompts
+
+
+def test_a_family_that_cannot_hold_a_grammar_is_pointed_to_native() -> None:
+    spec = FAMILIES["florence2"]
+    model = ScriptedVLM("", family="florence2", box_convention=spec.box_convention, family_spec=spec)
+    with pytest.raises(ModelError, match="pass native=True"):
+        ocula.detect(PAGE, labels=["cat"], model=model)
 
 
 def test_native_needs_a_family_with_a_format() -> None:
@@ -302,3 +322,16 @@ def test_tiny_model_without_labels_writes_bounded_labels(tiny_vlm) -> None:
     result = detector.detect_image(np.full((200, 260, 3), 255, np.uint8), page=3, source="blank")
     assert result.page == 3 and result.source == "blank" and len(result) <= 2
     assert all(1 <= len(d.label) <= 8 and d.box.page == 3 for d in result)
+
+
+@pytest.mark.parametrize("build", ["paligemma", "kosmos-2", "florence2"])
+def test_tiny_models_of_native_families_run_their_own_prompt(build: str, tmp_path) -> None:
+    """Real processors take the family's grounding prompt and the answer decodes with special tokens kept;
+    a random model rarely writes a well-formed box, so only the shape of the result is checked."""
+    from tests.tiny_models import save_tiny_vlm
+
+    model = ocula.load_model(str(save_tiny_vlm(build, tmp_path)))
+    image = np.random.default_rng(0).integers(0, 255, (300, 420, 3), dtype=np.uint8)
+    result = ocula.detect(image, labels=["cat"], model=model, native=True, max_objects=1)
+    assert isinstance(result, Detections) and (result.width, result.height) == (420, 300) and len(result) <= 1
+    assert all(d.label == "cat" and 0 <= d.box.x0 < d.box.x1 <= 420 for d in result)
