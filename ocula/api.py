@@ -93,6 +93,13 @@ def _single_page(document: Document, index: int) -> Document:
     return Document(document.source, [index], document.loader, document.kind, document.dpi, document.metadata)
 
 
+def _vision_model(model: ModelAdapter | str) -> ModelAdapter:
+    """A model for a job that needs images; a served model (`openai:...`) is taken to read them."""
+    if isinstance(model, ModelAdapter):
+        return model
+    return load_model(model, images=True) if model.startswith("openai:") else load_model(model)
+
+
 def ocr(
     source: Source | Document,
     engine: str = "rapidocr",
@@ -115,8 +122,7 @@ def ocr(
             raise ModelError("the vlm OCR engine needs a vision-language model: pass model=<folder or hub id>")
         from ocula.pipelines.ocr_vlm import VlmOCREngine
 
-        adapter = model if isinstance(model, ModelAdapter) else load_model(model)
-        reader: Any = VlmOCREngine(adapter, **engine_options)
+        reader: Any = VlmOCREngine(_vision_model(model), **engine_options)
         return run_ocr(_document(source, dpi, pages), reader)
     return run_ocr(_document(source, dpi, pages), ocr_engine(engine, **engine_options))
 
@@ -149,9 +155,8 @@ def detect(
     wanted = normalise_labels(labels)
     if model is None:
         raise ModelError("detect needs a vision-language model: pass model=<a transformers VLM folder or hub id>")
-    adapter = model if isinstance(model, ModelAdapter) else load_model(model)
     opts = DetectOptions(labels=wanted, max_objects=max_objects, native=native, rotate=rotate, **options)
-    detector = Detector(adapter, opts)
+    detector = Detector(_vision_model(model), opts)
     document = _document(source, dpi, pages)
     results = detector.run(document, progress=progress)
     return results[0] if document.kind == "image" else results
