@@ -335,3 +335,18 @@ def test_tiny_models_of_native_families_run_their_own_prompt(build: str, tmp_pat
     result = ocula.detect(image, labels=["cat"], model=model, native=True, max_objects=1)
     assert isinstance(result, Detections) and (result.width, result.height) == (420, 300) and len(result) <= 1
     assert all(d.label == "cat" and 0 <= d.box.x0 < d.box.x1 <= 420 for d in result)
+
+
+def test_a_served_model_is_loaded_as_one_that_reads_images(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ocula.api
+
+    calls: list[tuple[str, dict]] = []
+
+    def load(name: str, **options) -> ScriptedVLM:
+        calls.append((name, options))
+        return ScriptedVLM(objects([250, 125, 750, 625]))
+
+    monkeypatch.setattr(ocula.api, "load_model", load)
+    ocula.detect(PAGE, labels=["cat"], model="openai:http://127.0.0.1:8080/v1")
+    ocula.detect(PAGE, labels=["cat"], model="some/folder")
+    assert calls == [("openai:http://127.0.0.1:8080/v1", {"images": True}), ("some/folder", {})]

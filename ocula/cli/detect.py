@@ -112,7 +112,8 @@ def detect(
         typer.echo("error: no documents found in the inputs", err=True)
         raise typer.Exit(1)
     try:
-        adapter = load_model(model)
+        # a served model ("openai:...") is taken to read images: detection needs them
+        adapter = load_model(model, images=True) if model.startswith("openai:") else load_model(model)
         detector = Detector(
             adapter, DetectOptions(labels=wanted, max_objects=max_objects, native=native, rotate=rotate)
         )

@@ -124,7 +124,8 @@ def _vlm_engine(model: str | None) -> OCREngine:
     from ocula.pipelines.ocr_vlm import VlmOCREngine
 
     try:
-        return VlmOCREngine(load_model(model))
+        served = model.startswith("openai:")  # a served model is taken to read images
+        return VlmOCREngine(load_model(model, images=True) if served else load_model(model))
     except OculaError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
