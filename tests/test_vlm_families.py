@@ -47,6 +47,8 @@ class Scene(BaseModel):
 
 
 SCENE = Constraint.json_schema(json.dumps(Scene.model_json_schema()))
+# transformers' PaliGemma processor builds its training labels with a numpy call that numpy 2 warns about.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy:DeprecationWarning")
 GRAMMAR_BUILDS = [b for b in MORE_TINY_FAMILIES if FAMILIES[BUILD_FAMILY[b]].grammar_error is None]
 ALL_BUILDS = (*TINY_FAMILIES, *MORE_TINY_FAMILIES)
 
@@ -77,9 +79,9 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], TransformersVLM]:
-    """Build name -> the tiny model saved to a folder and loaded with `ocula.load_model` (once per session).
+    """Build name -> the tiny model saved to a folder and loaded with `ocula.load_model` (once per module).
     `TINY_FAMILIES` builds get the tiny BPE here too (their adapter tests use SmolLM2)."""
     root = tmp_path_factory.mktemp("family_vlms")
     loaded: dict[str, TransformersVLM] = {}
