@@ -321,7 +321,7 @@ def _centre_half(convention: str, seen: tuple[int, int]) -> list[float]:
 @pytest.mark.parametrize("build", ALL_BUILDS)
 def test_input_size_is_what_the_processor_makes(build: str, tiny_vlm: Callable[[str], TransformersVLM]) -> None:
     model = tiny_vlm(build)
-    for size in ((620, 877), (877, 620), (300, 300)):
+    for size in ((620, 877), (877, 620), (300, 300), (640, 330)):
         image = Image.new("RGB", size, "white")
         out = model.processor(text=[model.render(ask("Boxes.", [image]))], images=[[image]], return_tensors="pt")
         actual = SIZE_READERS.get(build, _pixel_size)(model, {**out, "image": image})

@@ -188,7 +188,7 @@ class TransformersVLM(ModelAdapter):
     def input_image_size(self, image: Image.Image) -> tuple[int, int]:
         """(width, height) of `image` as the processor resizes it, to map boxes back to the page."""
         width, height = image.size
-        return self.family_spec.input_size(self.processor.image_processor, width, height)
+        return self.family_spec.input_size(self.processor, width, height)
 
     def render(self, request: GenerationRequest) -> str:
         """The prompt text of a request, chat template applied, generation prompt and prefix appended."""
