@@ -183,28 +183,57 @@ def to_decimal(text: str) -> Decimal | None:
 
 
 # --- text spans --------------------------------------------------------------------------------------
-_SPLIT = re.compile(r"\s{2,}|\s*:\s+|(?<=[A-Za-z])\s*:\s*|\s*\|\s*|\s+-\s+|\s*\(|\)")
-MAX_JOINED_LINES = 4
+# Where a line splits into fields: runs of spaces, colons, brackets, bars, " - ", and before a trailing
+# registration number ("KING'S CONFECTIONERY S/B 273500-U").
+_SPLIT = re.compile(r"\s{2,}|\s*:\s+|(?<=[A-Za-z])\s*:\s*|\s*\|\s*|\s+-\s+|\s*\(|\)|\s+(?=[A-Z]{0,3}\d{5,}-?[A-Z]?$)")
+MAX_JOINED_LINES = 5
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """The pieces of `text` between separators, stripped of brackets and spaces."""
+    bounds = [0]
+    for m in _SPLIT.finditer(text):
+        if m.end() > m.start():
+            bounds += [m.start(), m.end()]
+    bounds.append(len(text))
+    out = []
+    for i in range(0, len(bounds), 2):
+        s, e = bounds[i], bounds[i + 1]
+        seg = text[s:e].strip(" ()")
+        if seg:
+            off = text.find(seg, s)
+            out.append((off, off + len(seg)))
+    return out
 
 
 def text_spans(line: DocLine) -> list[tuple[int, int]]:
-    """The whole line and its segments split at separators (':', '(', runs of spaces, ' - ')."""
-    spans = {(0, len(line.text))}
-    cuts = [(m.start(), m.end()) for m in _SPLIT.finditer(line.text) if m.end() > m.start()]
-    bounds = [0]
-    for s, e in cuts:
-        bounds += [s, e]
-    bounds.append(len(line.text))
-    segments = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
-    for s, e in segments:
-        seg = line.text[s:e].strip(" ()")
-        if seg:
-            off = line.text.find(seg, s)
-            spans.add((off, off + len(seg)))
-    if segments:  # the line up to its first separator and from its last one
-        spans.add((0, segments[0][1]))
-        spans.add((segments[-1][0], len(line.text)))
-    return sorted((s, e) for s, e in spans if line.text[s:e].strip())
+    """The whole line, its segments split at separators (':', '(', runs of spaces, ' - ', a trailing
+    registration number), and every run of consecutive segments (so "AEON CO. (M) BHD" comes out of
+    "AEON CO. (M) BHD (126926-H)")."""
+    text = line.text
+    spans = {(0, len(text))}
+    segments = _segments(text)
+    for i in range(len(segments)):
+        for j in range(i, len(segments)):
+            spans.add((segments[i][0], _close_bracket(text, segments[i][0], segments[j][1])))
+    return sorted((s, e) for s, e in spans if _is_value(text[s:e]))
+
+
+def _close_bracket(text: str, start: int, end: int) -> int:
+    """`end`, moved past a closing bracket whose opening one is inside the span ("(KUCHAI) SDN BHD")."""
+    if text[end : end + 1] == ")" and text[start:end].count("(") > text[start:end].count(")"):
+        return end + 1
+    return end
+
+
+def _is_value(text: str) -> bool:
+    """Text that can be a value: has a letter or digit and no unpaired bracket ("KL) SDN BHD")."""
+    depth = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0 and any(ch.isalnum() for ch in text)
 
 
 def _from_matches(
@@ -228,6 +257,23 @@ def _regex_finder(pattern: re.Pattern[str], parse: Callable[[str], Any] = lambda
     return find
 
 
+def _joined(group: Sequence[DocLine], kind: Kind) -> list[Candidate]:
+    """Consecutive lines read as one value: the whole lines, and the whole lines up to a separator of the
+    last one (a name that ends mid-line, before its registration number)."""
+    head = " ".join(ln.text for ln in group[:-1])
+    last = group[-1]
+    conf = min((ln.confidence for ln in group if ln.confidence is not None), default=None)
+    ids = tuple(ln.id for ln in group)
+    ends = {len(last.text)} | {_close_bracket(last.text, 0, e) for _, e in _segments(last.text)}
+    out = []
+    for end in sorted(ends, reverse=True):
+        if not _is_value(last.text[:end]):
+            continue
+        box = union_all([*(ln.box for ln in group[:-1]), span_box(last, 0, end)])
+        out.append(Candidate(f"{head} {last.text[:end]}", ids, box, kind, None, conf))
+    return out
+
+
 def _text_candidates(lines: Sequence[DocLine], kind: Kind) -> list[Candidate]:
     out = []
     for line in lines:
@@ -239,10 +285,7 @@ def _text_candidates(lines: Sequence[DocLine], kind: Kind) -> list[Candidate]:
                 group = lines[i : i + n]
                 if len(group) < n or len({ln.page for ln in group}) > 1:
                     break
-                text = " ".join(ln.text for ln in group)
-                box = union_all(ln.box for ln in group)
-                conf = min((ln.confidence for ln in group if ln.confidence is not None), default=None)
-                out.append(Candidate(text, tuple(ln.id for ln in group), box, kind, None, conf))
+                out.extend(_joined(group, kind))
     return out
 
 
@@ -292,8 +335,28 @@ def _row_text(cand: Candidate, lines: Sequence[DocLine], with_next: bool) -> str
     return " ".join(texts).lower()
 
 
+def _phrase(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(phrase.lower())}(?![a-z])")
+
+
 def _has_label(text: str, labels: Sequence[str]) -> bool:
-    return any(re.search(rf"(?<![a-z]){re.escape(label.lower())}(?![a-z])", text) for label in labels)
+    return any(_phrase(label).search(text) for label in labels)
+
+
+def _labelled(text: str, labels: Sequence[str], exclude: Sequence[str]) -> bool:
+    """A label on the row that is neither part of an excluded phrase ("total" in "sub total") nor qualified
+    by one right before or after it ("cash total", "total gst", "total qty")."""
+    inside = [m.span() for x in exclude for m in _phrase(x).finditer(text)]
+    for label in labels:
+        for m in _phrase(label).finditer(text):
+            if any(s <= m.start() and m.end() <= e for s, e in inside):
+                continue
+            after = text[m.end() :].lstrip(" :.-")
+            before = text[: m.start()].rstrip(" :.-")
+            if any(_phrase(x).match(after) or re.search(rf"{_phrase(x).pattern}$", before) for x in exclude):
+                continue
+            return True
+    return False
 
 
 def apply_hints(
@@ -304,7 +367,12 @@ def apply_hints(
     labels: Sequence[str] = (),
     exclude: Sequence[str] = (),
 ) -> list[Candidate]:
-    """Narrow candidates by layout hints; a hint that would leave nothing is ignored."""
+    """Narrow candidates by layout hints; a hint that would leave nothing is ignored.
+
+    `top` keeps the first lines of a page; `exclude` drops values on a row that names an excluded label
+    and no wanted one ("Sub Total", "Cash", but not "Total (incl. GST)"); `labels` keeps values on a row
+    with a wanted label, or, failing that, on the line after one.
+    """
     out = cands
     if top:
         first_ids: set[int] = set()
@@ -313,11 +381,15 @@ def apply_hints(
         kept = [c for c in out if set(c.line_ids) <= first_ids]
         out = kept or out
     if exclude:
-        kept = [c for c in out if not _has_label(_row_text(c, lines, with_next=False), exclude)]
+        kept = []
+        for c in out:
+            row = _row_text(c, lines, with_next=False)
+            if not _has_label(row, exclude) or _labelled(row, labels, exclude):
+                kept.append(c)
         out = kept or out
     if labels:
-        kept = [c for c in out if _has_label(_row_text(c, lines, with_next=False), labels)]
+        kept = [c for c in out if _labelled(_row_text(c, lines, with_next=False), labels, exclude)]
         if not kept:
-            kept = [c for c in out if _has_label(_row_text(c, lines, with_next=True), labels)]
+            kept = [c for c in out if _labelled(_row_text(c, lines, with_next=True), labels, exclude)]
         out = kept or out
     return out

@@ -77,3 +77,23 @@ def test_phone_email_url():
     assert [c.text for c in candidates_for("phone", lines)] == ["+60 7-123 4567"]
     assert [c.text for c in candidates_for("email", lines)] == ["info@shop.com.my"]
     assert "www.shop.com.my" in [c.text for c in candidates_for("url", lines)]
+
+
+def test_spans_join_segments_and_keep_brackets_paired():
+    ln = line(0, "GARDENIA BAKERIES (KL) SDN BHD (139386 X)")
+    spans = {ln.text[s:e] for s, e in text_spans(ln)}
+    assert {"GARDENIA BAKERIES (KL) SDN BHD", "GARDENIA BAKERIES", "139386 X"} <= spans
+    assert not any(s.count("(") != s.count(")") for s in spans)
+
+
+def test_a_trailing_registration_number_is_a_separator():
+    ln = line(0, "KING'S CONFECTIONERY S/B 273500-U")
+    assert "KING'S CONFECTIONERY S/B" in {ln.text[s:e] for s, e in text_spans(ln)}
+
+
+def test_multiline_values_may_end_before_a_separator_of_their_last_line():
+    lines = [line(0, "POPULAR BOOK"), line(1, "CO. (M) SDN BHD (113825-W)")]
+    cands = {c.text: c for c in candidates_for("multiline", lines)}
+    name = cands["POPULAR BOOK CO. (M) SDN BHD"]
+    assert name.line_ids == (0, 1)
+    assert name.box.x1 < lines[1].box.x1  # the box stops where the name does

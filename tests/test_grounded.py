@@ -74,6 +74,21 @@ def test_layout_hints_narrow_candidates():
     assert totals == [12.5]
 
 
+def test_excluded_words_drop_a_row_only_when_no_wanted_label_stands_on_its_own():
+    from ocula.schemas.kinds import EXCLUDE_KEY, LABELS_KEY
+
+    class T(BaseModel):
+        total: Decimal | None = Field(
+            default=None, json_schema_extra={LABELS_KEY: ["total"], EXCLUDE_KEY: ["sub total", "gst", "qty", "cash"]}
+        )
+
+    rows = ["Sub Total 40.00", "Total GST 2.40", "Total Qty 3.00", "Total Sales (Inclusive of GST) 42.40", "Cash 50.00"]
+    lines = [DocLine(i, 0, text, BBox(x0=0, y0=20 * i, x1=300, y1=20 * i + 15)) for i, text in enumerate(rows)]
+    g = grounded_schema(bounded_schema(T).schema, lines)
+    totals = next(a for a in g.schema["properties"]["total"]["anyOf"] if "enum" in a)["enum"]
+    assert totals == [42.4]
+
+
 def test_optional_field_with_nothing_of_its_kind_can_only_be_null():
     no_dates = [ln for ln in LINES if "/" not in ln.text]
     g = grounded_schema(bounded_schema(R).schema, no_dates)

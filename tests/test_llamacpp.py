@@ -70,6 +70,17 @@ def test_score_prefers_the_likely_continuation(bundled_llm):
     assert good > bad and good < 0
 
 
+def test_token_logprobs_share_prefixes_without_changing_scores(bundled_llm):
+    prompt = "Shop name:"
+    conts = [" GARDENIA BAKERIES", " GARDENIA BAKERIES (KL)", " GARDENIA", " AEON CO."]
+    together = bundled_llm.token_logprobs(prompt, conts)
+    alone = [bundled_llm.token_logprobs(prompt, [c])[0] for c in conts]
+    assert [len(r) for r in together] == [len(bundled_llm.tokenize(c)) for c in conts]
+    for joint, single in zip(together, alone, strict=True):
+        assert joint == pytest.approx(single, abs=1e-4)
+    assert together[1][: len(together[0])] == pytest.approx(together[0], abs=1e-4)
+
+
 def test_images_are_refused_by_a_text_model(bundled_llm):
     from PIL import Image
 

@@ -110,9 +110,18 @@ class ModelAdapter(abc.ABC):
         """Several prompts; backends that batch natively override this."""
         return [self.generate(r) for r in requests]
 
-    def score(self, prompt: str, continuations: Sequence[str]) -> list[float]:
-        """Sum of token log-probs of each continuation after `prompt` (used to rank grounded candidates)."""
+    def token_logprobs(self, prompt: str, continuations: Sequence[str]) -> list[list[float]]:
+        """Log-prob of each token of each continuation after `prompt` (used to rank grounded candidates)."""
         raise NotImplementedError(f"{self.backend} cannot score continuations")
+
+    def score(self, prompt: str, continuations: Sequence[str]) -> list[float]:
+        """Sum of token log-probs of each continuation after `prompt`."""
+        return [sum(row) for row in self.token_logprobs(prompt, continuations)]
+
+    @property
+    def can_score(self) -> bool:
+        """Whether this backend implements `token_logprobs`."""
+        return type(self).token_logprobs is not ModelAdapter.token_logprobs
 
     def count_tokens(self, text: str) -> int:
         raise NotImplementedError

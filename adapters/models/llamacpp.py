@@ -215,23 +215,51 @@ class LlamaCppModel(ModelAdapter):
         return int(rng.choice(len(probs), p=probs))
 
     # scoring ----------------------------------------------------------------------------------------
-    def score(self, prompt: str, continuations: Sequence[str]) -> list[float]:
-        """Summed log-prob of each continuation's tokens after `prompt` (KV cache of the prompt reused)."""
+    def token_logprobs(self, prompt: str, continuations: Sequence[str]) -> list[list[float]]:
+        """Log-prob of every token of each continuation after `prompt`.
+
+        The prompt is evaluated once (its KV cache reused), continuations are visited in sorted token order
+        so that a shared beginning ("GARDENIA BAKERIES" before "GARDENIA BAKERIES (KL)") is evaluated once,
+        and each continuation's remaining tokens go through llama.cpp in one batch."""
         with self._lock:
-            prefix = self.tokenize(prompt)
-            scores = []
-            for text in continuations:
-                cont = self.tokenize(text)
-                if not cont:
-                    scores.append(0.0)
-                    continue
-                self._eval_prompt(prefix)
-                total = 0.0
-                for tok in cont:
-                    total += float(_log_softmax(self._last_logits())[tok])
-                    self.llm.eval([tok])
-                scores.append(total)
-            return scores
+            self._eval_prompt(self.tokenize(prompt))
+            base = self.llm.n_tokens
+            encoded = [self.tokenize(text) for text in continuations]
+            rows: list[np.ndarray] = [_log_softmax(self._last_logits())]  # rows[k] predicts token k
+            held: list[int] = []  # continuation tokens in the KV cache after the prompt
+            out: list[list[float]] = [[] for _ in continuations]
+            for index in sorted(range(len(encoded)), key=lambda i: encoded[i]):
+                tokens = encoded[index]
+                shared = 0
+                while shared < min(len(tokens), len(held)) and tokens[shared] == held[shared]:
+                    shared += 1
+                todo = tokens[shared : len(tokens) - 1]
+                del rows[shared + 1 :]
+                held = held[:shared]
+                if todo:
+                    rows.extend(self._decode_rows(todo, base + shared))
+                    held += todo
+                out[index] = [float(rows[k][tok]) for k, tok in enumerate(tokens)]
+            return out
+
+    def _decode_rows(self, tokens: list[int], n_past: int) -> list[np.ndarray]:
+        """Evaluate `tokens` at position `n_past` with logits at every position; log-softmax rows."""
+        import llama_cpp
+
+        llm = self.llm
+        llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
+        rows = []
+        for start in range(0, len(tokens), llm.n_batch):
+            chunk = tokens[start : start + llm.n_batch]
+            pos = n_past + start
+            llm._batch.set_batch(batch=chunk, n_past=pos, logits_all=True)
+            llm._ctx.decode(llm._batch)
+            llm.input_ids[pos : pos + len(chunk)] = chunk
+            for i in range(len(chunk)):
+                ptr = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, i)
+                rows.append(_log_softmax(np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float32)))
+        llm.n_tokens = n_past + len(tokens)
+        return rows
 
     def close(self) -> None:
         self.llm.close()

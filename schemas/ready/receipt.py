@@ -25,6 +25,7 @@ NOT_TOTAL = [
     "service",
     "qty",
     "quantity",
+    "items",
     "saving",
 ]
 
@@ -42,7 +43,7 @@ class Receipt(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="Receipt")
 
-    company: str = Field(
+    company: MultilineText = Field(
         max_length=120,
         description="Name of the shop or company that issued the receipt",
         json_schema_extra={TOP_KEY: 8},
