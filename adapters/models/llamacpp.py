@@ -65,7 +65,9 @@ class LlamaCppModel(ModelAdapter):
         n_ctx: int = 4096,
         n_threads: int | None = None,
         name: str | None = None,
+        lora_path: str | os.PathLike[str] | None = None,
     ) -> LlamaCppModel:
+        """Load a GGUF model; `lora_path` applies a GGUF LoRA adapter (see `lora_gguf.py`) on top of it."""
         try:
             from llama_cpp import Llama
         except ImportError as err:  # pragma: no cover - dependency
@@ -74,10 +76,16 @@ class LlamaCppModel(ModelAdapter):
         if not path.is_file():
             raise ModelError(f"{path}: no such GGUF file")
         threads = n_threads or max(1, os.cpu_count() or 1)
+        extra: dict[str, Any] = {}
+        if lora_path is not None:
+            if not Path(lora_path).is_file():
+                raise ModelError(f"{lora_path}: no such GGUF LoRA file")
+            extra["lora_path"] = str(lora_path)
         try:
-            llama = Llama(str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
+            llama = Llama(str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False, **extra)
         except (ValueError, RuntimeError) as err:
-            raise ModelError(f"{path}: llama.cpp could not load it: {err}") from err
+            what = f" with the LoRA {lora_path}" if lora_path is not None else ""
+            raise ModelError(f"{path}: llama.cpp could not load it{what}: {err}") from err
         return cls(llama, name or path.stem)
 
     def _vocab(self) -> Any:
