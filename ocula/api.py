@@ -51,20 +51,26 @@ def extract(
     hooks: list[AttemptHook] | None = None,
     dpi: int = 150,
     pages: str | list[int] | None = None,
+    adapter: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Extraction[Any] | list[Extraction[Any]]:
     """Extract `schema` from a document or photo; one `Extraction` (or one per page with `per_page=True`).
 
     The default engine, `ocr+llm`, OCRs each page and lets a small local language model choose each field's
     value among the page's text under a grammar, so every string value is text printed on the page and has
-    a box. `engine="vlm"` reads the page image with a vision-language model instead.
+    a box. `engine="vlm"` reads the page image with a vision-language model instead. `adapter` is a folder
+    written by `ocula finetune`: the model (by default the adapter's base model) runs with that LoRA applied.
     """
     schema_cls = resolve_schema(schema)
     # engine="vlm" with a served model ("openai:...") is the user saying that the served model reads images
     served_vlm = engine == "vlm" and isinstance(model, str) and model.startswith("openai:")
-    load_options = {"images": True} if served_vlm else {}
-    adapter = model if isinstance(model, ModelAdapter) else load_model(model, **load_options)
-    engine = engine or ("vlm" if adapter.capabilities.images else "ocr+llm")
+    load_options: dict[str, Any] = {"images": True} if served_vlm else {}
+    if adapter is not None:
+        if isinstance(model, ModelAdapter):
+            raise ModelError("adapter= applies to a model given by name; pass load_model(name, adapter=...) instead")
+        load_options["adapter"] = adapter
+    llm = model if isinstance(model, ModelAdapter) else load_model(model, **load_options)
+    engine = engine or ("vlm" if llm.capabilities.images else "ocr+llm")
     opts = ExtractOptions(
         max_attempts=max_attempts,
         on_error=on_error,
@@ -75,13 +81,13 @@ def extract(
     )
     document = _document(source, dpi, pages)
     if engine == "vlm":
-        if not adapter.capabilities.images:
-            raise ModelError(f"{adapter.name} cannot read images: use engine='ocr+llm' or a vision-language model")
+        if not llm.capabilities.images:
+            raise ModelError(f"{llm.name} cannot read images: use engine='ocr+llm' or a vision-language model")
         from ocula.pipelines.extract_vlm import VlmExtractor
 
-        extractor: Any = VlmExtractor(adapter, opts, ocr=ocr_engine(ocr) if grounded else None, boxes=boxes)
+        extractor: Any = VlmExtractor(llm, opts, ocr=ocr_engine(ocr) if grounded else None, boxes=boxes)
     elif engine == "ocr+llm":
-        extractor = OcrLlmExtractor(adapter, ocr_engine(ocr), opts)
+        extractor = OcrLlmExtractor(llm, ocr_engine(ocr), opts)
     else:
         raise ValueError(f"unknown engine {engine!r}: use 'ocr+llm' or 'vlm'")
     if not per_page:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,12 @@ _LOCK = threading.Lock()
 
 
 def load_model(
-    name: str | Any | None = None, *, backend: str | None = None, cache: bool = True, **options: Any
+    name: str | Any | None = None,
+    *,
+    backend: str | None = None,
+    cache: bool = True,
+    adapter: str | os.PathLike[str] | None = None,
+    **options: Any,
 ) -> ModelAdapter:
     """Load a model once and reuse it.
 
@@ -29,7 +35,12 @@ def load_model(
     - `openai:<base URL>[#<model id>]`: a model served over an OpenAI-compatible API (vLLM, Ollama, llama.cpp
       server, LM Studio); options go to `OpenAIServerModel` (`model_id`, `api_key`, `images`, `timeout`, ...);
     - a LangChain chat model instance: wrapped as `LangChainChatModel` (never cached: the instance is yours).
+
+    `adapter` is a folder written by `ocula finetune`: its base model (`name` defaults to it) with the LoRA
+    applied, on llama.cpp through the adapter's GGUF LoRA, else on transformers with the LoRA merged.
     """
+    if adapter is not None:
+        return _load_adapted(name, adapter, backend, cache, options)
     if name is not None and not isinstance(name, str):
         return _wrap_instance(name, options)
     name = name or DEFAULT_MODEL
@@ -38,6 +49,24 @@ def load_model(
         if cache and key in _CACHE:
             return _CACHE[key]
         model = _load(name, backend, options)
+        if cache:
+            _CACHE[key] = model
+        return model
+
+
+def _load_adapted(
+    name: Any, adapter: str | os.PathLike[str], backend: str | None, cache: bool, options: dict[str, Any]
+) -> ModelAdapter:
+    from ocula.adapters.models.lora_load import load_adapted, read_adapter
+
+    if name is not None and not isinstance(name, str):
+        raise ModelError("an adapter applies to a model given by name, not to a model instance")
+    info = read_adapter(adapter)
+    key = (name or info.base_model, backend, f"adapter:{info.folder}:{info.id}", tuple(sorted(options.items())))
+    with _LOCK:
+        if cache and key in _CACHE:
+            return _CACHE[key]
+        model = load_adapted(name, info.folder, backend, **options)
         if cache:
             _CACHE[key] = model
         return model

@@ -34,10 +34,15 @@ def uses_llamacpp(name: str) -> bool:
     return name in BUNDLED or name.endswith(".gguf")
 
 
-def load_gguf(name: str, **options: Any) -> ModelAdapter:
-    """Default loader: a bundled model or a `.gguf` file on llama.cpp (pass `loader=` for other models)."""
+def load_gguf(name: str, *, adapter: str | None = None, **options: Any) -> ModelAdapter:
+    """Default loader: a bundled model or a `.gguf` file on llama.cpp (pass `loader=` for other models);
+    `adapter` applies a fine-tuned adapter folder (see `ocula finetune`)."""
     from ocula.adapters.models.llamacpp import LlamaCppModel
 
+    if adapter is not None:
+        from ocula.adapters.models.lora_load import load_adapted
+
+        return load_adapted(name, adapter, **options)
     if name in BUNDLED:
         return LlamaCppModel.load(bundled_gguf(name), name=name, **options)
     if name.endswith(".gguf"):
@@ -70,6 +75,7 @@ class PipelineExtract:
     grounded: bool = True
     threads: int | None = None
     loader: ModelLoader | None = None
+    adapter: str | None = None  # a folder written by `ocula finetune`
     _state: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def identity(self) -> dict[str, Any]:
@@ -82,7 +88,16 @@ class PipelineExtract:
             "per_page": self.per_page,
             "dpi": self.dpi,
             "grounded": self.grounded,
-        }
+        } | self._adapter_identity()
+
+    def _adapter_identity(self) -> dict[str, Any]:
+        """The adapter's folder and weights hash, only when there is one (keys of plain runs stay the same)."""
+        if self.adapter is None:
+            return {}
+        from ocula.adapters.models.lora_load import read_adapter
+
+        info = read_adapter(self.adapter)
+        return {"adapter": str(info.folder), "adapter_id": info.id}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -98,6 +113,8 @@ class PipelineExtract:
             os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
         loader = self.loader or load_gguf
         options: dict[str, Any] = {"n_threads": self.threads} if self.threads and uses_llamacpp(self.model) else {}
+        if self.adapter is not None:
+            options["adapter"] = self.adapter
         if self.engine == "vlm" and self.model.startswith("openai:"):
             options["images"] = True  # --engine vlm with a served model: the user says the served model reads images
         model = loader(self.model, **options)

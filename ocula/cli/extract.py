@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ocula.adapters.models.lora_load import read_adapter
 from ocula.cli import app
 from ocula.errors import OculaError
 from ocula.models import DEFAULT_MODEL, load_model
@@ -98,6 +99,9 @@ def extract(
         str | None,
         typer.Option(help="With --engine ray: the cluster to join (auto, host:port); default a local instance."),
     ] = None,
+    adapter: Annotated[
+        Path | None, typer.Option(help="Adapter folder from `ocula finetune` (the model defaults to its base).")
+    ] = None,
 ) -> None:
     """Extract a schema from every input: one JSON line per document.
 
@@ -116,7 +120,13 @@ def extract(
         schema_cls = resolve_schema(schema)
     except OculaError as err:
         raise _usage(f"--schema {schema}: {err}") from None
-    name = model or DEFAULT_MODEL
+    if adapter is not None:
+        try:
+            name = model or read_adapter(adapter).base_model
+        except OculaError as err:
+            raise _usage(f"--adapter {adapter}: {err}") from None
+    else:
+        name = model or DEFAULT_MODEL
     # on Ray each actor's threads follow the CPUs it reserves (see batch_ray)
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 and not on_ray else None
     extractor = PipelineExtract(
@@ -128,6 +138,7 @@ def extract(
         dpi=dpi,
         threads=threads,
         loader=load_model,
+        adapter=str(adapter) if adapter is not None else None,
     )
     try:
         summary = run_batch(
