@@ -1,10 +1,11 @@
 """Fine-tuning: labelled documents -> a LoRA adapter for the local model, trained on CPU.
 
-A training example is made by the extraction pipeline itself: its first model request for the document (the
-prompt and the grounded grammar, see `finetune_data.extraction_request`), the request's messages rendered by
-the training model's own chat template, and the gold value written as the grammar makes the model write it
-(`finetune_targets`). Whatever the pipeline's prompt or candidates become, training follows. The loss is taken
-only where the model chooses a token under the grammar (`adapters/models/lora_tokens.py`).
+The training examples of a document are the calls the extraction pipeline itself makes for it (recorded by
+`finetune_calls.record_calls`, prompts rendered by the training model's own chat template): for each field whose
+candidates it ranks, the gold candidate after the field's prompt; for its constrained JSON pass, the gold value
+written as the grammar makes the model write it (`finetune_targets`), with the loss only where the model chooses
+a token under the grammar (`adapters/models/lora_tokens.py`). Whatever the pipeline's prompts, candidates or
+decoding steps become, training follows.
 
 The adapter folder: the peft adapter, `lora.gguf` for llama.cpp (when the base is a GGUF of an exportable
 architecture) and `ocula-adapter.json` (see `adapters/models/lora_load.py`).
@@ -23,15 +24,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ocula.adapters.models.base import GenerationRequest, Message
 from ocula.adapters.models.lora_gguf import export_gguf_lora
-from ocula.adapters.models.lora_load import GGUF_FILE, META_FILE, canonical_base, load_trainable, weights_id
-from ocula.adapters.models.lora_tokens import AnswerTokenError, TrainingSequence, sequence_for
+from ocula.adapters.models.lora_load import GGUF_FILE, META_FILE, base_gguf, canonical_base, load_trainable, weights_id
+from ocula.adapters.models.lora_tokens import AnswerTokenError, TrainingSequence, scoring_sequence, sequence_for
 from ocula.adapters.models.lora_train import LoraSettings, StepHook, TrainReport, save_lora, train_lora
 from ocula.schemas.errors import ModelError
 
 from .batch_records import schema_fingerprint
 from .extract import ExtractOptions
-from .finetune_data import LabelledDocument, Skipped, extraction_request
+from .finetune_calls import record_calls
+from .finetune_data import LabelledDocument, Skipped
 from .finetune_targets import AnswerError, answer_for
 
 FORMAT = 1
@@ -39,11 +42,15 @@ FORMAT = 1
 
 @dataclass
 class Prepared:
-    """Training sequences of the usable documents, the documents left out and why, and dropped fields."""
+    """Training sequences per usable document, the documents left out and why, and dropped fields."""
 
-    sequences: list[TrainingSequence] = field(default_factory=list)
+    documents: list[list[TrainingSequence]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    dropped: Counter[str] = field(default_factory=Counter)  # field -> examples whose gold value is not on the page
+    dropped: Counter[str] = field(default_factory=Counter)  # field -> documents whose gold value had no candidate
+
+    @property
+    def sequences(self) -> int:
+        return sum(len(d) for d in self.documents)
 
 
 @dataclass
@@ -55,28 +62,58 @@ class FinetuneResult:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def _json_pass(lm: Any, request: GenerationRequest, gold: dict[str, Any]) -> tuple[TrainingSequence, list[str]]:
+    constraint = request.constraint
+    if constraint is None or constraint.kind != "json_schema":
+        raise AnswerError("fine-tuning needs a request constrained by a JSON schema")
+    answer = answer_for(json.loads(constraint.spec), gold)
+    seq = sequence_for(lm, lm.render(request), constraint, answer.data, answer.masked)
+    if seq.answer_tokens > request.sampling.max_new_tokens:
+        raise AnswerError(
+            f"an answer of {seq.answer_tokens} tokens exceeds the budget of {request.sampling.max_new_tokens}"
+        )
+    return seq, answer.dropped
+
+
 def prepare(
-    lm: Any, documents: Sequence[LabelledDocument], schema: type[BaseModel], options: ExtractOptions | None = None
+    lm: Any,
+    documents: Sequence[LabelledDocument],
+    schema: type[BaseModel],
+    options: ExtractOptions | None = None,
+    *,
+    scores: bool = False,
 ) -> Prepared:
-    """One training sequence per document, built from the pipeline's own request (see the module docstring)."""
+    """The training sequences of each document, from the pipeline's own calls for it (see the module docstring).
+
+    `scores`: whether the model the adapter will run on can score candidates (so the pipeline ranks them)."""
     out = Prepared()
+
+    def render(messages: Sequence[Message], assistant_prefix: str = "") -> str:
+        return lm.render(GenerationRequest(list(messages), assistant_prefix=assistant_prefix))
+
     for doc in documents:
-        request = extraction_request(doc.pages, schema, options)
-        constraint = request.constraint
-        try:
-            if constraint is None or constraint.kind != "json_schema":
-                raise AnswerError("fine-tuning needs a request constrained by a JSON schema")
-            answer = answer_for(json.loads(constraint.spec), doc.value)
-            seq = sequence_for(lm, lm.render(request), constraint, answer.data, answer.masked)
-        except (AnswerError, AnswerTokenError) as err:
-            out.skipped.append(Skipped(0, doc.source, f"cannot write the value under the grammar: {err}"))
-            continue
-        if seq.answer_tokens > request.sampling.max_new_tokens:
-            reason = f"answer of {seq.answer_tokens} tokens exceeds the budget of {request.sampling.max_new_tokens}"
-            out.skipped.append(Skipped(0, doc.source, reason))
-            continue
-        out.dropped.update(answer.dropped)
-        out.sequences.append(seq)
+        calls = record_calls(doc.pages, schema, doc.value, options, render=render, scores=scores)
+        group: list[TrainingSequence] = []
+        dropped: set[str] = set()
+        for call in calls.scoring:
+            if call.gold is None:
+                dropped.add(call.field or "?")
+            else:
+                group.append(scoring_sequence(lm, call.prompt, call.continuations[call.gold]))
+        if calls.request is not None:
+            try:
+                seq, missing = _json_pass(lm, calls.request, doc.value)
+            except (AnswerError, AnswerTokenError) as err:
+                out.skipped.append(Skipped(0, doc.source, f"cannot write the value under the grammar: {err}"))
+                continue
+            group.append(seq)
+            dropped.update(m.split(".", 1)[0].split("[", 1)[0] for m in missing)
+        out.dropped.update(dropped)
+        group = [s for s in group if s.positions]
+        if group:
+            out.documents.append(group)
+        else:
+            out.skipped.append(Skipped(0, doc.source, "nothing to learn: every choice is forced or dropped"))
     return out
 
 
@@ -96,11 +133,12 @@ def finetune(
     opts = options or ExtractOptions()
     start = time.perf_counter()
     lm = load_trainable(base_model)
-    prepared = prepare(lm, documents, schema, opts)
-    if not prepared.sequences:
+    scores = base_gguf(base_model) is not None or lm.can_score  # llama.cpp scores; see lora_load.load_adapted
+    prepared = prepare(lm, documents, schema, opts, scores=scores)
+    if not prepared.documents:
         reasons = "; ".join(str(s) for s in prepared.skipped[:3]) or "no documents"
         raise ModelError(f"no usable training example ({reasons})")
-    peft_model, report = train_lora(lm.model, prepared.sequences, settings, on_step)
+    peft_model, report = train_lora(lm.model, prepared.documents, settings, on_step)
     out.mkdir(parents=True, exist_ok=True)
     save_lora(peft_model, out)
     gguf_error = None
@@ -117,7 +155,9 @@ def finetune(
         "schema_sha256": hashlib.sha256(schema_fingerprint(schema).encode()).hexdigest()[:16],
         "grounded": opts.grounded,
         "settings": settings.as_dict(),
-        "examples": len(prepared.sequences),
+        "examples": len(prepared.documents),
+        "sequences": prepared.sequences,
+        "candidate_scoring": scores,
         "skipped": [str(s) for s in prepared.skipped],
         "dropped_fields": dict(prepared.dropped),
         "loss_targets": report.targets,

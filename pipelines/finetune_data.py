@@ -16,18 +16,18 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ocula.adapters.io.loading import load_document
-from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, ModelAdapter
 from ocula.schemas import InputError, OCRPage
 
 from .batch_records import content_hash, one_line
-from .extract import ExtractOptions, OCREngineLike, OcrLlmExtractor
+from .extract import OCREngineLike, OcrLlmExtractor
+from .finetune_calls import CallRecorder
 
 
 @dataclass
@@ -138,7 +138,7 @@ def read_pages(path: Path, ocr: OCREngineLike, dpi: int, cache: OCRCache) -> lis
     engine = getattr(ocr, "name", type(ocr).__name__)
     pages = cache.get(digest, engine, dpi)
     if pages is None:
-        reader = OcrLlmExtractor(RequestRecorder(), ocr)
+        reader = OcrLlmExtractor(CallRecorder(), ocr)
         pages = reader.read_pages(load_document(path, dpi=dpi))[0]
         cache.put(digest, engine, dpi, pages)
     return pages
@@ -186,35 +186,3 @@ def read_labelled(
             print(f"read {n}/{len(records)}: {source}, {len(pages)} page(s)", file=sys.stderr)
     out.skipped.sort(key=lambda s: s.line)
     return out
-
-
-class _Captured(Exception):
-    def __init__(self, request: GenerationRequest) -> None:
-        super().__init__("request captured")
-        self.request = request
-
-
-class RequestRecorder(ModelAdapter):
-    """A model stand-in that stops the pipeline at its first generation request and hands the request back.
-
-    Running the real pipeline up to the model call gives the exact prompt and grammar an extraction would
-    use, whatever prompt or candidate changes the pipeline goes through."""
-
-    name = "request-recorder"
-    backend = "recorder"
-    capabilities = Capabilities(images=False, constraints=frozenset({"json_schema", "regex", "lark"}))
-
-    def generate(self, request: GenerationRequest) -> Generation:
-        raise _Captured(request)
-
-
-def extraction_request(
-    pages: Sequence[OCRPage], schema: type[BaseModel], options: ExtractOptions | None = None
-) -> GenerationRequest:
-    """The first request the ocr+llm pipeline sends to the model for these pages: messages, grammar, sampling."""
-    recorder = replace(options or ExtractOptions(), max_attempts=1, hooks=[])
-    try:
-        OcrLlmExtractor(RequestRecorder(), None, recorder).run_on_pages(pages, schema)  # type: ignore[arg-type]
-    except _Captured as captured:
-        return captured.request
-    raise RuntimeError("the extraction pipeline finished without asking the model")

@@ -109,12 +109,12 @@ def test_extract_with_a_folder_that_is_no_adapter_is_a_usage_error(tmp_path: Pat
 
 @pytest.mark.slow
 def test_bundled_model_fine_tuned_runs_on_llama_cpp(tmp_path: Path) -> None:
-    """One step on the bundled SmolLM2: the GGUF LoRA is written and `--adapter` runs it on llama.cpp, with the
-    very prompt tokens the training saw."""
+    """One step on the bundled SmolLM2: the GGUF LoRA is written and `--adapter` runs it on llama.cpp, which
+    renders and tokenizes prompts exactly as the training did."""
     from ocula.adapters.models.base import GenerationRequest
     from ocula.adapters.models.llamacpp import LlamaCppModel
     from ocula.adapters.models.lora_load import load_trainable
-    from ocula.pipelines.finetune_data import extraction_request
+    from ocula.pipelines.finetune_calls import extraction_request
     from ocula.pipelines.ocr import run_ocr
 
     examples = labelled(tmp_path, [{"source": str(RECEIPT), "value": GOLD}])
@@ -131,6 +131,7 @@ def test_bundled_model_fine_tuned_runs_on_llama_cpp(tmp_path: Path) -> None:
     assert isinstance(extraction.value, SroieReceipt)
     request = extraction_request(run_ocr(ocula.load_document(RECEIPT)), SroieReceipt)
     trainer = load_trainable("smollm2-135m")
-    prompt = trainer.render(GenerationRequest(request.messages))
-    assert prompt == model.render(request.messages)
-    assert trainer.tokenizer(prompt, add_special_tokens=False)["input_ids"] == model.tokenize(prompt)
+    for prefix in ("", '{"total":'):  # the JSON pass, and a candidate-scoring prompt
+        prompt = trainer.render(GenerationRequest(request.messages, assistant_prefix=prefix))
+        assert prompt == model.render(request.messages, assistant_prefix=prefix)
+        assert trainer.tokenizer(prompt, add_special_tokens=False)["input_ids"] == model.tokenize(prompt)

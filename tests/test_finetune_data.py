@@ -9,16 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ocula.pipelines.candidates import doc_lines
-from ocula.pipelines.extract import ExtractOptions
-from ocula.pipelines.finetune_data import (
-    OCRCache,
-    extraction_request,
-    gold_value,
-    parse_records,
-    read_labelled,
-)
-from ocula.pipelines.prompt import extraction_messages
+from ocula.pipelines.finetune_data import OCRCache, gold_value, parse_records, read_labelled
 from ocula.schemas import BBox, InputError, Line, OCRPage
 from ocula.schemas.ready import SroieReceipt
 
@@ -128,15 +119,3 @@ def test_cache_without_folder_stores_nothing(tmp_path: Path) -> None:
     cache = OCRCache(None)
     cache.put("abc", "fake", 150, [page()])
     assert cache.get("abc", "fake", 150) is None
-
-
-def test_extraction_request_is_the_pipelines_own() -> None:
-    pages = [page()]
-    request = extraction_request(pages, SroieReceipt)
-    expected = extraction_messages(SroieReceipt, doc_lines(pages))
-    assert [(m.role, m.text) for m in request.messages] == [(m.role, m.text) for m in expected]
-    assert request.constraint is not None and request.constraint.kind == "json_schema"
-    grammar = json.loads(request.constraint.spec)
-    assert 50.55 in grammar["properties"]["total"]["anyOf"][0]["enum"]
-    instructed = extraction_request(pages, SroieReceipt, ExtractOptions(instructions="Dates are day first."))
-    assert "Dates are day first." in instructed.messages[-1].text

@@ -9,6 +9,10 @@ and the positions where the model really chooses, each with the set of tokens th
 the loss is taken only at those positions, as a cross-entropy over the allowed tokens, which is the choice the
 constrained model makes. Forced tokens are context, never targets. Byte ranges of the answer marked as masked
 (a gold value the grammar cannot spell) are context too.
+
+A candidate-scoring call (ranking) reads the log-probs of whole candidates after a prompt: its sequence is the
+prompt and the gold candidate, each tokenized on its own as the scoring backend does, every candidate token a
+target.
 """
 
 from __future__ import annotations
@@ -138,3 +142,13 @@ def sequence_for(
         eos=decoder.stop_ids[0],
         masked=masked,
     )
+
+
+def scoring_sequence(lm: Any, prompt: str, continuation: str) -> TrainingSequence:
+    """Prompt then continuation, each tokenized on its own as candidate scoring does; every continuation token
+    is a target over the whole vocabulary (scoring reads unconstrained log-probs)."""
+    prompt_ids = lm.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    tokens = lm.tokenizer(continuation, add_special_tokens=False)["input_ids"]
+    ids = list(prompt_ids) + list(tokens)
+    positions = list(range(len(prompt_ids), len(ids)))
+    return TrainingSequence(ids, positions, [None] * len(positions), prompt_tokens=len(prompt_ids))

@@ -6,8 +6,10 @@ The loss of a sequence is the cross-entropy at the positions where the model cho
 
 CPU time goes into the prompt (hundreds of tokens of document text per example), so LoRA adapts only the top
 `layers` decoder layers: the layers below never change, their output for each sequence is computed once
-(no gradient) and every epoch runs the adapted layers alone from it. A check at the start compares that
-shortened forward pass with the full one and falls back to full passes if a model family disagrees.
+(no gradient) and every epoch runs the adapted layers alone from it. The sequences of one document (the
+pipeline's requests for it: a constrained JSON pass, candidate scoring per field) share the document's
+prompt; it runs once per step and each sequence's own tokens run on top of it through the KV cache. A check at
+the start compares these passes with plain full passes and falls back to those if a model family disagrees.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,10 @@ class TrainReport:
     epoch_losses: list[float] = field(default_factory=list)
     steps: int = 0
     seconds: float = 0.0
+    documents: int = 0
     sequences: int = 0
     targets: int = 0  # token positions in the loss over one epoch
-    shortened: bool = False  # whether epochs ran the adapted layers alone (see the module docstring)
+    shortened: bool = False  # whether the shared passes of the module docstring were used
 
 
 def require_peft() -> Any:
@@ -117,74 +119,136 @@ def first_adapted_layer(model: Any, settings: LoraSettings) -> int:
 
 
 @contextmanager
-def _upper_layers(model: Any, first: int) -> Iterator[None]:
-    """Within the block, the model runs only decoder layers `first`.. (its input: their cached input)."""
+def _layers(model: Any, start: int, stop: int) -> Iterator[None]:
+    """Within the block the model runs decoder layers [start, stop) only, numbered from 0 for the KV cache.
+
+    Their input is what layer `start` receives (token ids when `start` is 0, else cached hidden states)."""
     inner = _decoder(model)
     layers = inner.layers
-    inner.layers = torch.nn.ModuleList(list(layers)[first:])
+    kept = list(layers)[start:stop]
+    numbered = [(layer.self_attn, layer.self_attn.layer_idx) for layer in kept if hasattr(layer, "self_attn")]
+    inner.layers = torch.nn.ModuleList(kept)
+    for index, (attention, _) in enumerate(numbered):
+        attention.layer_idx = index
     try:
         yield
     finally:
         inner.layers = layers
+        for attention, index in numbered:
+            attention.layer_idx = index
 
 
-class _Stop(Exception):
-    pass
+def shared_split(group: Sequence[TrainingSequence]) -> int:
+    """Tokens every sequence of a document starts with, short of the first position a loss needs logits at."""
+    first = group[0].input_ids
+    common = len(first)
+    for seq in group[1:]:
+        common = min(common, len(seq.input_ids))
+        common = next((i for i in range(common) if seq.input_ids[i] != first[i]), common)
+    return max(0, min(common, *(p - 1 for seq in group for p in seq.positions)))
+
+
+@dataclass
+class _Document:
+    split: int
+    head: torch.Tensor | None  # input of the first adapted layer for the shared tokens
+    tails: list[torch.Tensor]  # ... and for each sequence's own tokens after them
 
 
 class _Runner:
-    """Forward passes for training: from the cached input of the first adapted layer when that is exact."""
+    """Forward passes for training, per document: the layers below the first adapted one run once, without
+    gradient; the adapted layers run the document's shared tokens once per step and each sequence's own
+    tokens on top of them (KV cache). A check against plain full passes guards the shortcut."""
 
-    def __init__(self, model: Any, first: int, sequences: Sequence[TrainingSequence]) -> None:
+    def __init__(self, model: Any, first: int, documents: Sequence[Sequence[TrainingSequence]]) -> None:
         self.model = model
         self.first = first
-        self.cached: list[torch.Tensor] | None = None
-        if first == 0:
-            return
+        self.count = _layer_count(model)
+        self.documents = documents
+        self.shared = True
+        was_training = model.training
+        model.eval()
         with torch.no_grad():
-            self.cached = [self._layer_input(seq) for seq in sequences]
-            if not self._agrees(sequences[0], self.cached[0]):
-                self.cached = None
+            self.prepared = [self._prepare(group) for group in documents]
+            self.shared = self._agrees(0)
+        model.train(was_training)
 
-    def _layer_input(self, seq: TrainingSequence) -> torch.Tensor:
-        """The input of decoder layer `first` for a sequence (the forward pass stops there)."""
+    def _ids(self, ids: Sequence[int]) -> torch.Tensor:
+        return torch.tensor([list(ids)], device=self.model.device)
+
+    def _run(self, inputs: torch.Tensor, start: int, cache: Any, keep: Any) -> Any:
+        """The model from `inputs` (ids or hidden states) at position `start`, on top of `cache`."""
+        positions = torch.arange(start, start + inputs.shape[1], device=self.model.device)[None]
+        kind = "input_ids" if inputs.dtype == torch.long else "inputs_embeds"
+        return self.model(
+            **{kind: inputs}, position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=keep
+        )
+
+    def _prepare(self, group: Sequence[TrainingSequence]) -> _Document:
+        split = shared_split(group)
+        head_ids = self._ids(group[0].input_ids[:split]) if split else None
+        tail_ids = [self._ids(seq.input_ids[split:]) for seq in group]
+        if self.first == 0:
+            return _Document(split, head_ids, tail_ids)
         seen: list[torch.Tensor] = []
 
-        def grab(_module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-            seen.append((args[0] if args else kwargs["hidden_states"]).detach())
-            raise _Stop
+        def grab(_module: Any, _args: Any, output: Any) -> None:
+            seen.append((output[0] if isinstance(output, tuple) else output).detach())
 
-        handle = _decoder(self.model).layers[self.first].register_forward_pre_hook(grab, with_kwargs=True)
+        handle = _decoder(self.model).layers[self.first - 1].register_forward_hook(grab)
         try:
-            self.model(input_ids=self._ids(seq), logits_to_keep=1, use_cache=False)
-        except _Stop:
-            pass
+            with _layers(self.model, 0, self.first):
+                cache = self._run(head_ids, 0, None, 1).past_key_values if head_ids is not None else None
+                for tail in tail_ids:
+                    self._run(tail, split, cache, 1)
+                    if cache is not None:
+                        cache.crop(-tail.shape[1])  # drop this sequence, keep the shared tokens
         finally:
             handle.remove()
-        return seen[0]
+        head = seen.pop(0) if head_ids is not None else None
+        return _Document(split, head, seen)
 
-    def _ids(self, seq: TrainingSequence) -> torch.Tensor:
-        return torch.tensor([seq.input_ids], device=self.model.device)
+    def sequence_logits(self, index: int) -> list[torch.Tensor]:
+        """Logits at each sequence's loss positions (rows in `positions` order), one tensor per sequence."""
+        doc, group = self.prepared[index], self.documents[index]
+        if not self.shared:
+            return [
+                self.model(input_ids=self._ids(s.input_ids), logits_to_keep=_before(s, 0), use_cache=False).logits[0]
+                for s in group
+            ]
+        out = []
+        with _layers(self.model, self.first, self.count):
+            cache = self._run(doc.head, 0, None, 1).past_key_values if doc.head is not None else None
+            for seq, tail in zip(group, doc.tails, strict=True):
+                out.append(self._run(tail, doc.split, cache, _before(seq, doc.split)).logits[0])
+                if cache is not None:
+                    cache.crop(-tail.shape[1])  # drop this sequence, keep the shared tokens
+        return out
 
-    def _agrees(self, seq: TrainingSequence, hidden: torch.Tensor) -> bool:
-        full = self.model(input_ids=self._ids(seq), logits_to_keep=1, use_cache=False).logits
-        with _upper_layers(self.model, self.first):
-            short = self.model(inputs_embeds=hidden, logits_to_keep=1, use_cache=False).logits
-        return bool(torch.allclose(full, short, atol=1e-3, rtol=1e-3))
+    def _agrees(self, index: int) -> bool:
+        shared = self.sequence_logits(index)
+        full = [
+            self.model(input_ids=self._ids(s.input_ids), logits_to_keep=_before(s, 0), use_cache=False).logits[0]
+            for s in self.documents[index]
+        ]
+        return all(torch.allclose(a, b, atol=1e-3, rtol=1e-3) for a, b in zip(shared, full, strict=True))
 
-    def logits(self, index: int, seq: TrainingSequence, keep: torch.Tensor) -> torch.Tensor:
-        if self.cached is None:
-            return self.model(input_ids=self._ids(seq), logits_to_keep=keep, use_cache=False).logits[0]
-        with _upper_layers(self.model, self.first):
-            return self.model(inputs_embeds=self.cached[index], logits_to_keep=keep, use_cache=False).logits[0]
+    def loss(self, index: int) -> torch.Tensor:
+        """Mean over the document's sequences of each sequence's loss."""
+        rows = self.sequence_logits(index)
+        losses = [sequence_loss(r, s) for r, s in zip(rows, self.documents[index], strict=True)]
+        return torch.stack(losses).mean()
 
 
-def sequence_loss(logits_fn: Callable[[torch.Tensor], torch.Tensor], seq: TrainingSequence) -> torch.Tensor:
-    """Mean cross-entropy at the sequence's choice positions, each over the tokens allowed there.
+def _before(seq: TrainingSequence, offset: int) -> torch.Tensor:
+    """Indices (from `offset`) of the positions whose logits predict the sequence's targets."""
+    return torch.tensor([p - 1 - offset for p in seq.positions])
 
-    `logits_fn(positions)` returns the logits at those positions of the sequence."""
-    before = torch.tensor([p - 1 for p in seq.positions])  # logits at p-1 predict token p
-    logits = logits_fn(before).float()
+
+def sequence_loss(logits: torch.Tensor, seq: TrainingSequence) -> torch.Tensor:
+    """Mean cross-entropy at the sequence's target positions (`logits`: one row per position), each over the
+    tokens allowed there (all tokens where `allowed` is None)."""
+    logits = logits.float()
     vocab = logits.shape[-1]
     rows = [unpack_allowed(a, vocab) if a is not None else np.ones(vocab, dtype=bool) for a in seq.allowed]
     allowed = torch.from_numpy(np.stack(rows)).to(logits.device)
@@ -195,14 +259,15 @@ def sequence_loss(logits_fn: Callable[[torch.Tensor], torch.Tensor], seq: Traini
 
 def train_lora(
     model: Any,
-    sequences: Sequence[TrainingSequence],
+    documents: Sequence[Sequence[TrainingSequence]],
     settings: LoraSettings,
     on_step: StepHook | None = None,
 ) -> tuple[Any, TrainReport]:
-    """Attach LoRA layers to `model` and train them on `sequences`; returns (peft model, report).
+    """Attach LoRA layers to `model` and train them; returns (peft model, report).
 
-    AdamW with a linear decay of the learning rate to zero; sequences are shuffled each epoch (seeded)."""
-    usable = [s for s in sequences if s.positions]
+    `documents` holds each document's training sequences (they share the document's prompt). AdamW with a
+    linear decay of the learning rate to zero; `grad_accum` documents per step, shuffled each epoch (seeded)."""
+    usable = [g for g in ([s for s in group if s.positions] for group in documents) if g]
     if not usable:
         raise ModelError("no training sequence has a token to learn")
     start = time.perf_counter()
@@ -215,8 +280,12 @@ def train_lora(
     total = per_epoch * settings.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1.0 - step / total))
     rng = random.Random(settings.seed)
-    report = TrainReport(sequences=len(usable), targets=sum(len(s.positions) for s in usable))
-    report.shortened = runner.cached is not None
+    report = TrainReport(
+        documents=len(usable),
+        sequences=sum(len(g) for g in usable),
+        targets=sum(len(s.positions) for g in usable for s in g),
+        shortened=runner.shared,
+    )
     order = list(range(len(usable)))
     for _ in range(settings.epochs):
         rng.shuffle(order)
@@ -225,8 +294,7 @@ def train_lora(
             group = order[first : first + settings.grad_accum]
             step_loss = 0.0
             for index in group:
-                seq = usable[index]
-                loss = sequence_loss(partial(runner.logits, index, seq), seq)
+                loss = runner.loss(index)
                 (loss / len(group)).backward()
                 step_loss += float(loss.detach()) / len(group)
             torch.nn.utils.clip_grad_norm_(params, 1.0)
