@@ -117,7 +117,20 @@ def method_langchain(model: ModelAdapter, pages: list[OCRPage]):
     return None, {"attempts": 2}
 
 
-METHODS: dict[str, Method] = {"grounded": method_grounded, "json": method_json, "langchain": method_langchain}
+def method_ranked(model: ModelAdapter, pages: list[OCRPage]):
+    return method_grounded(model, pages, decoding="ranked")
+
+
+def method_grounded_json(model: ModelAdapter, pages: list[OCRPage]):
+    return method_grounded(model, pages, decoding="json")
+
+
+METHODS: dict[str, Method] = {
+    "ranked": method_ranked,
+    "grounded": method_grounded_json,
+    "json": method_json,
+    "langchain": method_langchain,
+}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -143,7 +156,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "runs": [],
     }
     for model_name in args.models.split(","):
-        model = load_model(model_name)
+        model = load_model(model_name, **({"n_threads": args.threads} if args.threads else {}))
         # warm up: compile and prompt cache, so the first receipt is not charged for loading
         method_grounded(model, receipts[0][1])
         for method_name in args.methods.split(","):
@@ -207,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="SROIE-format folder with img/ and key/")
     parser.add_argument("--models", default="smollm2-135m")
-    parser.add_argument("--methods", default="grounded,json,langchain")
+    parser.add_argument("--methods", default="ranked,grounded,json,langchain")
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all cores)")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--cache", default="/tmp/ocula-bench-ocr", help="where OCR results are cached")
     parser.add_argument("--out", default="reports/receipts.json")

@@ -274,18 +274,86 @@ def _joined(group: Sequence[DocLine], kind: Kind) -> list[Candidate]:
     return out
 
 
+MAX_NAME_LINES = 4
+_BRACKETED_ID = re.compile(r"\([^()]*\d{4,}[^()]*\)")
+_TRAILING_ID = re.compile(r"\s[A-Z]{0,3}\d{5,}-?[A-Z]?$")
+# What addresses and opening hours look like: a long number (postcode, lot, time), a street number
+# ("7/4"), a house or lot number at the start ("No. 8", "LOT 38").
+_NOT_IN_NAME = re.compile(r"\d{4,}|\d+\s*/\s*\d+|^(?:no|lot)\b\.?\s*:?\s*\d", re.I)
+
+
+# Legal forms that end an organisation's name, across countries.
+LEGAL_FORMS = (
+    "sdn bhd",
+    "sdn. bhd.",
+    "bhd",
+    "s/b",
+    "plt",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "inc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "ag",
+    "kg",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "ab",
+    "as",
+    "oy",
+    "pty",
+    "plc",
+    "pte",
+    "kk",
+    "enterprise",
+    "trading",
+)
+_LEGAL_END = re.compile(rf"(?<![a-z])(?:{'|'.join(re.escape(f) for f in LEGAL_FORMS)})\.?$", re.I)
+
+
+def prefer_legal_names(cands: list[Candidate]) -> list[Candidate]:
+    """Names that end in a legal form ("... SDN BHD", "... GmbH") when there are any: an organisation's
+    full name, not the first line of it nor its brand."""
+    kept = [c for c in cands if _LEGAL_END.search(c.text) and _LEGAL_END.sub("", c.text).strip(" .,(")]
+    return kept or cands
+
+
+def is_name(text: str) -> bool:
+    """Text that can be a name: mostly letters, no registration number in brackets or at its end, nothing
+    that looks like part of an address, and no phone number, date or amount in it."""
+    letters = sum(ch.isalpha() for ch in text)
+    alnum = sum(ch.isalnum() for ch in text)
+    if letters < 3 or letters < alnum / 2:
+        return False
+    if _BRACKETED_ID.search(text) or _TRAILING_ID.search(text) or _NOT_IN_NAME.search(text):
+        return False
+    return not (find_dates(text) or _PHONE.search(text) or _AMOUNT.search(text) or _EMAIL.search(text))
+
+
 def _text_candidates(lines: Sequence[DocLine], kind: Kind) -> list[Candidate]:
     out = []
     for line in lines:
         for s, e in text_spans(line):
             out.append(Candidate(line.text[s:e], (line.id,), span_box(line, s, e), kind, None, line.confidence))
-    if kind == "multiline":
-        for i in range(len(lines)):
-            for n in range(2, MAX_JOINED_LINES + 1):
-                group = lines[i : i + n]
-                if len(group) < n or len({ln.page for ln in group}) > 1:
-                    break
-                out.extend(_joined(group, kind))
+    joined = {"multiline": MAX_JOINED_LINES, "name": MAX_NAME_LINES}.get(kind, 1)
+    for i in range(len(lines)):
+        for n in range(2, joined + 1):
+            group = lines[i : i + n]
+            if len(group) < n or len({ln.page for ln in group}) > 1:
+                break
+            out.extend(_joined(group, kind))
+    if kind == "name":
+        out = [c for c in out if is_name(c.text)]
     return out
 
 
@@ -306,7 +374,7 @@ FINDERS: dict[str, Callable[[str], Iterable[tuple[int, int, Any]]]] = {
 def candidates_for(kind: Kind, lines: Sequence[DocLine]) -> list[Candidate]:
     """All page text a field of `kind` may take, in reading order; the same text on several lines is kept once
     per line, so layout hints can choose the occurrence on the right row."""
-    if kind in ("text", "multiline"):
+    if kind in ("text", "multiline", "name"):
         found = _text_candidates(lines, kind)
     else:
         found = _from_matches(lines, kind, FINDERS[kind])
@@ -339,7 +407,7 @@ def _phrase(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z]){re.escape(phrase.lower())}(?![a-z])")
 
 
-def _has_label(text: str, labels: Sequence[str]) -> bool:
+def has_label(text: str, labels: Sequence[str]) -> bool:
     return any(_phrase(label).search(text) for label in labels)
 
 
@@ -366,12 +434,14 @@ def apply_hints(
     top: int | None = None,
     labels: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    pick: str | None = None,
 ) -> list[Candidate]:
     """Narrow candidates by layout hints; a hint that would leave nothing is ignored.
 
     `top` keeps the first lines of a page; `exclude` drops values on a row that names an excluded label
     and no wanted one ("Sub Total", "Cash", but not "Total (incl. GST)"); `labels` keeps values on a row
-    with a wanted label, or, failing that, on the line after one.
+    with a wanted label, or, failing that, on the line after one; `pick` then keeps one value: the
+    largest or smallest (by parsed value), or the first or last in reading order.
     """
     out = cands
     if top:
@@ -384,7 +454,7 @@ def apply_hints(
         kept = []
         for c in out:
             row = _row_text(c, lines, with_next=False)
-            if not _has_label(row, exclude) or _labelled(row, labels, exclude):
+            if not has_label(row, exclude) or _labelled(row, labels, exclude):
                 kept.append(c)
         out = kept or out
     if labels:
@@ -392,4 +462,18 @@ def apply_hints(
         if not kept:
             kept = [c for c in out if _labelled(_row_text(c, lines, with_next=True), labels, exclude)]
         out = kept or out
+    if pick and out:
+        out = _pick(out, pick)
     return out
+
+
+def _pick(cands: list[Candidate], how: str) -> list[Candidate]:
+    if how in ("first", "last"):
+        return [cands[0] if how == "first" else cands[-1]]
+    if how not in ("max", "min"):
+        raise ValueError(f"unknown pick {how!r}: use max, min, first or last")
+    valued = [c for c in cands if isinstance(c.parsed, Decimal | int | float)]
+    if not valued:
+        return cands
+    best = (max if how == "max" else min)(c.parsed for c in valued)
+    return [c for c in valued if c.parsed == best]

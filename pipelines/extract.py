@@ -25,6 +25,7 @@ from .candidates import DocLine, doc_lines
 from .ground import ground_fields
 from .grounded import GroundedSchema, grounded_schema
 from .prompt import extraction_messages, retry_messages
+from .rank import Ranking, rank_fields
 from .validate import validate_answer
 
 AttemptHook = Callable[[Attempt], None]
@@ -40,6 +41,9 @@ class OCREngineLike(Protocol):
 class ExtractOptions:
     max_attempts: int = 3
     grounded: bool = True
+    # "ranked": each field's candidates scored whole by the model (when it can score), then one constrained
+    # pass; "json": one constrained JSON pass over all fields. See pipelines/rank.py.
+    decoding: Literal["ranked", "json"] = "ranked"
     on_error: Literal["raise", "partial"] = "raise"
     instructions: str | None = None
     max_new_tokens: int | None = None
@@ -148,6 +152,18 @@ def build_extraction(
     )
 
 
+def _constraint(spec: dict[str, Any]) -> Constraint:
+    return Constraint.json_schema(json.dumps(without_hints(spec), separators=(",", ":")))
+
+
+def _ranked_confidence(fields: dict[str, FieldResult], ranking: Ranking) -> None:
+    """A ranked field's confidence is the model's probability of its value among the field's candidates
+    (the constrained pass only copied it, so its token log-probs say nothing)."""
+    for name, ranked in ranking.fields.items():
+        if name in fields and fields[name].value is not None:
+            fields[name].confidence = ranked.probability
+
+
 class OcrLlmExtractor:
     """OCR each page, then let a small language model pick each field's value among the page's text."""
 
@@ -184,15 +200,34 @@ class OcrLlmExtractor:
         lines = doc_lines(pages)
         grounded = grounded_schema(bounded.schema, lines) if opts.grounded else None
         spec = grounded.schema if grounded else bounded.schema
-        constraint = Constraint.json_schema(json.dumps(without_hints(spec), separators=(",", ":")))
         messages = extraction_messages(schema, lines, instructions=opts.instructions)
         timings["prepare"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        value, attempts, gen = decode_with_retry(
-            self.model, schema, messages, constraint, opts.max_new_tokens or bounded.max_tokens, opts
-        )
+        ranking = None
+        if grounded is not None and opts.decoding == "ranked" and self.model.can_score:
+            ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
+        max_tokens = opts.max_new_tokens or bounded.max_tokens
+        attempts: list[Attempt] = []
+        value = gen = None
+        if ranking is not None:
+            first = ExtractOptions(**{**vars(opts), "max_attempts": 1})
+            value, attempts, gen = decode_with_retry(
+                self.model,
+                schema,
+                messages,
+                _constraint(ranking.narrowed(grounded)),
+                max_tokens,
+                first,  # type: ignore[arg-type]
+            )
+        if value is None:  # the JSON pass, or the ranked values did not validate: decode over all candidates
+            retry = ExtractOptions(**{**vars(opts), "max_attempts": max(1, opts.max_attempts - len(attempts))})
+            value, more, gen = decode_with_retry(self.model, schema, messages, _constraint(spec), max_tokens, retry)
+            attempts += [a.model_copy(update={"index": a.index + len(attempts)}) for a in more]
+            ranking = None
         timings["decode"] = time.perf_counter() - t1
         value, fields, errors = _finish(schema, value, attempts, gen, grounded, lines, opts)
+        if ranking is not None:
+            _ranked_confidence(fields, ranking)
         timings["total"] = time.perf_counter() - t0 + sum(p.seconds or 0.0 for p in pages)
         return build_extraction(
             schema,

@@ -16,9 +16,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, TOP_KEY, Kind, kind_of
+from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, PICK_KEY, TOP_KEY, Kind, kind_of
 
-from .candidates import Candidate, DocLine, apply_hints, candidates_for
+from .candidates import Candidate, DocLine, apply_hints, candidates_for, prefer_legal_names
 
 MAX_ENUM = 400  # candidates per leaf kept in the grammar (reading order)
 
@@ -108,7 +108,10 @@ class _Builder:
             top=node.get(TOP_KEY),
             labels=node.get(LABELS_KEY, ()),
             exclude=node.get(EXCLUDE_KEY, ()),
+            pick=node.get(PICK_KEY),
         )
+        if kind == "name":
+            cands = prefer_legal_names(cands)
         seen: set[str] = set()
         for cand in cands:
             for value in _json_values(cand, node):

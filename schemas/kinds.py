@@ -14,14 +14,16 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 Kind = Literal[
-    "text", "multiline", "date", "amount", "number", "integer", "percent", "phone", "email", "url", "postcode", "tax_id"
+    "text", "multiline", "name", "date", "amount", "number", "integer", "percent", "phone", "email", "url", "postcode", "tax_id"
 ]
 KIND_KEY = "x-ocula-kind"
 # Layout hints a schema may give a field (json_schema_extra), used to narrow its page candidates:
 TOP_KEY = "x-ocula-top"  # int: only the first N lines of a page
 LABELS_KEY = "x-ocula-labels"  # list[str]: prefer values on the row of (or the line after) one of these labels
 EXCLUDE_KEY = "x-ocula-exclude"  # list[str]: never values on the row of one of these labels
-HINT_KEYS = (KIND_KEY, TOP_KEY, LABELS_KEY, EXCLUDE_KEY)
+AFTER_KEY = "x-ocula-after"  # str: a multiline value is the block of lines right after this field's lines
+PICK_KEY = "x-ocula-pick"  # "max" | "min" | "first" | "last": how to choose among the candidates the hints left
+HINT_KEYS = (KIND_KEY, TOP_KEY, LABELS_KEY, EXCLUDE_KEY, AFTER_KEY, PICK_KEY)
 
 
 def kind_field(kind: Kind) -> dict[str, str]:
@@ -31,6 +33,9 @@ def kind_field(kind: Kind) -> dict[str, str]:
 DateText = Annotated[str, Field(json_schema_extra=kind_field("date"))]
 AmountText = Annotated[str, Field(json_schema_extra=kind_field("amount"))]
 MultilineText = Annotated[str, Field(json_schema_extra=kind_field("multiline"))]
+# An organisation's or person's name: a line, part of one, or up to four lines, with letters in it and no
+# registration number, phone, date or amount (those are printed beside names, not part of them).
+NameText = Annotated[str, Field(json_schema_extra=kind_field("name"))]
 PhoneText = Annotated[str, Field(json_schema_extra=kind_field("phone"))]
 EmailText = Annotated[str, Field(json_schema_extra=kind_field("email"))]
 

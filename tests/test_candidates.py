@@ -97,3 +97,55 @@ def test_multiline_values_may_end_before_a_separator_of_their_last_line():
     name = cands["POPULAR BOOK CO. (M) SDN BHD"]
     assert name.line_ids == (0, 1)
     assert name.box.x1 < lines[1].box.x1  # the box stops where the name does
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("GARDENIA BAKERIES (KL) SDN BHD", True),
+        ("99 SPEED MART S/B", True),
+        ("(867388-U)", False),
+        ("A03018", False),
+        ("TEL: 07-1234567", False),
+        ("05 Mar 2018 18:24", False),
+        ("99 SPEED MART S/B (519537-X)", False),
+        ("KING'S CONFECTIONERY S/B 273500-U", False),
+        ("TOTAL 12.50", False),
+        ("LOT P.T. 2811, JALAN ANGSA", False),
+        ("No 2-1 Jalan 3/137B Batu 5", False),
+        ("SUN-THU:1000 HRS - 2230 HRS", False),
+    ],
+)
+def test_names_have_letters_and_no_identifiers(text, ok):
+    from ocula.pipelines.candidates import is_name
+
+    assert is_name(text) is ok
+
+
+def test_a_name_may_span_lines():
+    lines = [line(0, "SWC"), line(1, "ENTERPRISE"), line(2, "SDN"), line(3, "BHD"), line(4, "(1125830-V)")]
+    names = [c.text for c in candidates_for("name", lines)]
+    assert "SWC ENTERPRISE SDN BHD" in names
+    assert not any("1125830" in n for n in names)
+
+
+@pytest.mark.parametrize(("how", "expected"), [("max", "44.73"), ("min", "2.53"), ("first", "42.20"), ("last", "44.73")])
+def test_pick_keeps_one_candidate(how, expected):
+    from ocula.pipelines.candidates import apply_hints
+
+    lines = [line(0, "Total Sales (Excluding GST) 42.20"), line(1, "Total GST 2.53"), line(2, "Total 44.73")]
+    cands = candidates_for("amount", lines)
+    if how == "last":
+        cands = cands[:1] + cands[2:]
+    assert [c.text for c in apply_hints(cands, lines, pick=how)] == [expected]
+
+
+def test_names_ending_in_a_legal_form_are_preferred():
+    from ocula.pipelines.candidates import prefer_legal_names
+
+    lines = [line(0, "MYDIN MART"), line(1, "PASARAYA BORONG PINTAR"), line(2, "SDN BHD")]
+    names = [c.text for c in prefer_legal_names(candidates_for("name", lines))]
+    assert "PASARAYA BORONG PINTAR SDN BHD" in names
+    assert "SDN BHD" not in names and "MYDIN MART" not in names
+    plain = candidates_for("name", [line(0, "THAI DELICIOUS RESTAURANT")])
+    assert prefer_legal_names(plain) == plain  # no legal form anywhere: nothing is dropped

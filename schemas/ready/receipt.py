@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocula.schemas.kinds import EXCLUDE_KEY, LABELS_KEY, TOP_KEY, DateText, MultilineText
+from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY, LABELS_KEY, PICK_KEY, TOP_KEY, DateText, MultilineText, NameText
 
 TOTAL_LABELS = ["total", "grand total", "nett total", "net total", "total amount", "amount due", "total incl", "jumlah"]
 NOT_TOTAL = [
@@ -43,7 +43,7 @@ class Receipt(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="Receipt")
 
-    company: MultilineText = Field(
+    company: NameText = Field(
         max_length=120,
         description="Name of the shop or company that issued the receipt",
         json_schema_extra={TOP_KEY: 8},
@@ -53,14 +53,18 @@ class Receipt(BaseModel):
         default=None,
         max_length=300,
         description="Full postal address of the shop, every line of it",
-        json_schema_extra={TOP_KEY: 14, EXCLUDE_KEY: ["tel", "fax", "gst", "reg", "invoice", "receipt", "date"]},
+        json_schema_extra={
+            TOP_KEY: 14,
+            AFTER_KEY: "company",
+            EXCLUDE_KEY: ["tel", "fax", "gst", "reg", "invoice", "receipt", "date"],
+        },
     )
     total: Decimal | None = Field(
         default=None,
         ge=0,
         le=10000000,
         description="Final total amount paid, including tax and rounding",
-        json_schema_extra={LABELS_KEY: TOTAL_LABELS, EXCLUDE_KEY: NOT_TOTAL},
+        json_schema_extra={LABELS_KEY: TOTAL_LABELS, EXCLUDE_KEY: NOT_TOTAL, PICK_KEY: "max"},
     )
     items: list[ReceiptItem] = Field(default_factory=list, max_length=20, description="Items bought")
 
