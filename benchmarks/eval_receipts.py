@@ -69,7 +69,8 @@ def method_grounded(model: ModelAdapter, pages: list[OCRPage], **opts: Any):
                 off_page += 1
         elif isinstance(fr.value, str):
             off_page += 1
-    return value, {"attempts": len(result.attempts), "off_page": off_page}
+    confidence = {name: fr.confidence for name, fr in result.fields.items()}
+    return value, {"attempts": len(result.attempts), "off_page": off_page, "confidence": confidence}
 
 
 def _outlines_generator(model: ModelAdapter):
