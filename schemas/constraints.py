@@ -132,9 +132,15 @@ class _Walker:
 
     def _alternatives(self, subs: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
         """Visit each alternative; drop one the grammar cannot hold while another remains (e.g. Decimal's
-        lookahead string pattern beside its number form)."""
+        lookahead string pattern beside its number form). A number's plain string form (Decimal since
+        Pydantic 2.14: `{"type": "string"}` with no pattern) is dropped too: it would let any text through."""
         kept: list[dict[str, Any]] = []
         failed: SchemaError | None = None
+        numeric = any(sub.get("type") in ("number", "integer") for sub in subs)
+        free = [sub for sub in subs if numeric and sub == {"type": "string"}]
+        if free and len(free) < len(subs):
+            subs = [sub for sub in subs if sub not in free]
+            self.notes.append(f"{path}: the number's string form is dropped from the grammar (decoded as a number)")
         for sub in subs:
             try:
                 kept.append(self.visit(sub, path))
