@@ -124,9 +124,9 @@ def connect(ray: Any, address: str | None) -> bool:
     if ray.is_initialized():
         return False
     options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
-    if address is None:
+    if address is None:  # "local": a new instance, even where a stale /tmp/ray file names an old cluster
         options["include_dashboard"] = False
-    ray.init(address=address, **options)
+    ray.init(address=address or "local", **options)
     return True
 
 

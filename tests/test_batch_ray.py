@@ -43,7 +43,7 @@ def ray_instance() -> Iterator[None]:
 
     for module in (test_batch, sys.modules[__name__]):
         cloudpickle.register_pickle_by_value(module)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
