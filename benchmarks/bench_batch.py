@@ -4,7 +4,9 @@
 
 Each setting starts fresh (new output file, new worker processes, the model loaded once per worker), so the
 time includes loading the model in every worker; the report also gives the time after the first document
-finished (steady-state throughput). Writes a JSON report with `--report`.
+finished (steady-state throughput). Writes a JSON report with `--report`. `--threads N` fixes the llama.cpp
+and ONNX Runtime threads of every worker (default, as `ocula extract`: cores / workers with more than one worker,
+the libraries' own default with one).
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ from ocula.pipelines.batch_extract import PipelineExtract
 from ocula.schema_loader import resolve_schema
 
 
-def measure(paths: list[Path], schema_name: str, workers: int, max_attempts: int) -> dict[str, Any]:
+def measure(
+    paths: list[Path], schema_name: str, workers: int, max_attempts: int, threads: int | None = None
+) -> dict[str, Any]:
     schema = resolve_schema(schema_name)
-    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
+    if threads is None:
+        threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
     extractor = PipelineExtract(model=DEFAULT_MODEL, max_attempts=max_attempts, threads=threads, loader=load_model)
     finished: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,6 +50,7 @@ def measure(paths: list[Path], schema_name: str, workers: int, max_attempts: int
     steady = (len(finished) - 1) / (finished[-1] - finished[0]) if len(finished) > 1 else None
     return {
         "workers": workers,
+        "threads": threads,
         "documents": len(paths),
         "ok": summary.done,
         "failed": summary.failed,
@@ -61,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="Comma-separated worker counts, e.g. 1,2.")
     parser.add_argument("--schema", default="sroie")
     parser.add_argument("--max-attempts", type=int, default=1)
+    parser.add_argument("--threads", type=int, help="Threads per worker (default: cores / workers, see above).")
     parser.add_argument("--report", type=Path, help="Write the results as JSON here.")
     args = parser.parse_args(argv)
     paths = iter_sources([args.data])[: args.limit]
@@ -71,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     rows = []
     for workers in counts:
-        row = measure(paths, args.schema, workers, args.max_attempts)
+        row = measure(paths, args.schema, workers, args.max_attempts, args.threads)
         rows.append(row)
         print(json.dumps(row), flush=True)
     base = rows[0]["documents_per_s"]
