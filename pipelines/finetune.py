@@ -18,7 +18,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,17 @@ def prepare(
     return out
 
 
+def _changed_options(opts: ExtractOptions) -> dict[str, Any]:
+    """The extraction options that differ from the defaults (JSON-serialisable ones): extract with the same."""
+    default = ExtractOptions()
+    out = {}
+    for item in fields(ExtractOptions):
+        value = getattr(opts, item.name)
+        if value != getattr(default, item.name) and isinstance(value, str | int | float | bool | type(None)):
+            out[item.name] = value
+    return out
+
+
 def finetune(
     documents: Sequence[LabelledDocument],
     schema: type[BaseModel],
@@ -128,7 +139,10 @@ def finetune(
     on_step: StepHook | None = None,
     extra_meta: dict[str, Any] | None = None,
 ) -> FinetuneResult:
-    """Train a LoRA adapter for `base_model` on `documents` and write it to `out`."""
+    """Train a LoRA adapter for `base_model` on `documents` and write it to `out`.
+
+    `options` are the extraction options the training examples are made with (default: the pipeline's own);
+    extract with the same options (they are recorded in `ocula-adapter.json` as `extract_options`)."""
     settings = settings or LoraSettings()
     opts = options or ExtractOptions()
     start = time.perf_counter()
@@ -153,7 +167,7 @@ def finetune(
         "base_model": canonical_base(base_model),
         "schema": schema.__name__,
         "schema_sha256": hashlib.sha256(schema_fingerprint(schema).encode()).hexdigest()[:16],
-        "grounded": opts.grounded,
+        "extract_options": _changed_options(opts),
         "settings": settings.as_dict(),
         "examples": len(prepared.documents),
         "sequences": prepared.sequences,

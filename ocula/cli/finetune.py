@@ -38,7 +38,9 @@ def finetune(
     schema: Annotated[
         str, typer.Option("--schema", "-s", help="The schema the records hold (as for `ocula extract`).")
     ] = "receipt",
-    model: Annotated[str, typer.Option(help="Base model: a bundled name or a .gguf file.")] = DEFAULT_MODEL,
+    model: Annotated[
+        str, typer.Option(help="Base model: a bundled name, a .gguf file or a transformers model folder.")
+    ] = DEFAULT_MODEL,
     epochs: Annotated[int, typer.Option(min=1, max=100, help="Passes over the examples.")] = 3,
     rank: Annotated[int, typer.Option(min=1, max=256, help="LoRA rank.")] = 8,
     lr: Annotated[float, typer.Option(min=1e-7, max=1.0, help="Learning rate (AdamW, linear decay).")] = 1e-3,
