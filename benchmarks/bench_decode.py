@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=1))
-    print("| model | backend | tok/s free | tok/s grammar | time/token ratio | time/pass ratio | compile cold ms | warm ms |")
+    print(
+        "| model | backend | tok/s free | tok/s grammar | time/token ratio | time/pass ratio | compile cold ms | warm ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

@@ -14,7 +14,19 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 Kind = Literal[
-    "text", "multiline", "name", "date", "amount", "number", "integer", "percent", "phone", "email", "url", "postcode", "tax_id"
+    "text",
+    "multiline",
+    "name",
+    "date",
+    "amount",
+    "number",
+    "integer",
+    "percent",
+    "phone",
+    "email",
+    "url",
+    "postcode",
+    "tax_id",
 ]
 KIND_KEY = "x-ocula-kind"
 # Layout hints a schema may give a field (json_schema_extra), used to narrow its page candidates:

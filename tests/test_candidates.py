@@ -129,7 +129,9 @@ def test_a_name_may_span_lines():
     assert not any("1125830" in n for n in names)
 
 
-@pytest.mark.parametrize(("how", "expected"), [("max", "44.73"), ("min", "2.53"), ("first", "42.20"), ("last", "44.73")])
+@pytest.mark.parametrize(
+    ("how", "expected"), [("max", "44.73"), ("min", "2.53"), ("first", "42.20"), ("last", "44.73")]
+)
 def test_pick_keeps_one_candidate(how, expected):
     from ocula.pipelines.candidates import apply_hints
 
