@@ -44,7 +44,7 @@ class LoraSettings:
     dropout: float = 0.05
     learning_rate: float = 1e-3
     epochs: int = 3
-    grad_accum: int = 4  # sequences per optimizer step
+    grad_accum: int = 2  # documents per optimizer step
     seed: int = 0
     targets: tuple[str, ...] = DEFAULT_TARGETS
     layers: int | None = 10  # top decoder layers adapted (None: all)

@@ -47,7 +47,7 @@ def finetune(
     layers: Annotated[
         int, typer.Option(min=0, help="Top decoder layers adapted (0: all; fewer train faster on CPU).")
     ] = 10,
-    grad_accum: Annotated[int, typer.Option(min=1, max=256, help="Examples per optimizer step.")] = 4,
+    grad_accum: Annotated[int, typer.Option(min=1, max=256, help="Examples per optimizer step.")] = 2,
     seed: Annotated[int, typer.Option(help="Seed of LoRA initialisation and example order.")] = 0,
     ocr: Annotated[str, typer.Option(help="OCR engine: rapidocr or tesseract (use the one you extract with).")] = (
         "rapidocr"
