@@ -208,12 +208,20 @@ def _merge(left: Line, right: Line) -> Line:
     polygon = None
     if left.polygon and right.polygon and len(left.polygon) == 4 and len(right.polygon) == 4:
         polygon = [left.polygon[0], right.polygon[1], right.polygon[2], left.polygon[3]]
+    alternatives = []
+    if left.alternatives or right.alternatives:
+        alternatives = [
+            " ".join(
+                t for t in ((left.alternatives or [left.text])[0], (right.alternatives or [right.text])[0]) if t.strip()
+            )
+        ]
     return Line(
         text=" ".join(texts),
         box=union_all([left.box, right.box]),
         confidence=confidence,
         words=[*left.words, *right.words],
         polygon=polygon,
+        alternatives=alternatives,
     )
 
 

@@ -25,6 +25,10 @@ class Line(BaseModel):
     confidence: float | None = None
     words: list[Word] = Field(default_factory=list)
     polygon: list[Point] | None = None
+    alternatives: list[str] = Field(
+        default_factory=list,
+        description="Other readings of the same line box (a second OCR engine's), when they differ from `text`.",
+    )
 
 
 class OCRPage(BaseModel):

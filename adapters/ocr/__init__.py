@@ -9,6 +9,7 @@ from typing import Any
 from ocula.schemas import ModelError
 
 from .base import OCREngine, as_rgb, proportional_words
+from .combined import CombinedEngine
 from .rapid import RapidOCREngine
 from .tesseract import TesseractEngine
 
@@ -42,6 +43,8 @@ def get_engine(name: str, **options: Any) -> OCREngine:
     however many documents are read (engines keep no per-page state).
     """
     key = name.lower()
+    if "+" in key and key not in _REGISTRY:
+        return _combined(key, options)
     if key not in _REGISTRY:
         raise ModelError(f"unknown OCR engine {name!r}; choose from {', '.join(_REGISTRY)}")
     try:
@@ -57,6 +60,24 @@ def get_engine(name: str, **options: Any) -> OCREngine:
     return engine
 
 
+def _combined(key: str, options: dict[str, Any]) -> OCREngine:
+    """`"first+second"`: the first engine's lines with the second's readings as alternatives (`CombinedEngine`);
+    options go to the first engine."""
+    first, _, second = key.partition("+")
+    if not first or not second or "+" in second:
+        raise ModelError(f"a combined OCR engine is two names joined by '+', e.g. 'rapidocr+tesseract', got {key!r}")
+    cache_key = (key, tuple(sorted(options.items())))
+    if cache_key not in _CACHE:
+        _CACHE[cache_key] = CombinedEngine(get_engine(first, **options), get_engine(second))
+    return _CACHE[cache_key]
+
+
+def is_available(name: str) -> bool:
+    """Whether engine `name` (or every part of a combined `"first+second"`) can run on this machine."""
+    parts = name.lower().split("+")
+    return all(part in _AVAILABLE and _AVAILABLE[part]() for part in parts)
+
+
 def _has_rapidocr() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("rapidocr", "onnxruntime"))
 
@@ -65,6 +86,7 @@ register_engine("rapidocr", RapidOCREngine, _has_rapidocr)
 register_engine("tesseract", TesseractEngine, lambda: TesseractEngine.find_binary() is not None)
 
 __all__ = [
+    "CombinedEngine",
     "OCREngine",
     "RapidOCREngine",
     "TesseractEngine",
@@ -72,6 +94,7 @@ __all__ = [
     "available_engines",
     "engine_names",
     "get_engine",
+    "is_available",
     "proportional_words",
     "register_engine",
 ]

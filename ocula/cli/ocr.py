@@ -13,7 +13,7 @@ from typing import Annotated, TextIO
 import typer
 
 from ocula.adapters.io.document import Page
-from ocula.adapters.ocr import OCREngine, available_engines, engine_names, get_engine
+from ocula.adapters.ocr import OCREngine, engine_names, get_engine, is_available
 from ocula.cli import app
 from ocula.errors import InputError, OculaError
 from ocula.schemas import OCRPage
@@ -145,7 +145,12 @@ def ocr(
     ] = None,
     engine: Annotated[
         str,
-        typer.Option("--engine", "-e", help=f"OCR engine: {', '.join(engine_names())}, or vlm (with --model)."),
+        typer.Option(
+            "--engine",
+            "-e",
+            help=f"OCR engine: {', '.join(engine_names())}, two joined by '+' (rapidocr+tesseract: the second's "
+            "readings as alternatives), or vlm (with --model).",
+        ),
     ] = "rapidocr",
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="The vision-language model of --engine vlm: folder or hub id.")
@@ -170,7 +175,7 @@ def ocr(
         except OculaError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None
-    if engine.lower() != "vlm" and engine.lower() not in available_engines():
+    if engine.lower() != "vlm" and not is_available(engine):
         typer.echo(f"error: OCR engine {engine!r} cannot run here (its library or binary is missing)", err=True)
         raise typer.Exit(2)
     sources = [str(s) for s in iter_sources(inputs)]

@@ -1,0 +1,129 @@
+"""Two OCR engines on one page: the first engine's lines, each with the second engine's reading of its box.
+
+Engines err differently: RapidOCR finds more lines and reads digits better, Tesseract keeps the word spaces
+RapidOCR drops ("GINKEE", "NO290, JALANAIR") and reads some letters and punctuation it confuses ("WorId",
+"PUTRA." for "PUTRA,"). Where the two read the same characters, the line keeps the first engine's characters
+with the second engine's spaces where they fall between words (not inside numbers; inside a run of letters
+only where the first engine's word boxes split too), and the unmerged text is kept as an alternative; where
+they read different characters, the second reading is kept as `Line.alternatives`, for extraction to choose
+between (no vote on a character is taken). Every reading stays tied to the same box on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ocula.schemas import Line, OCRPage, Word
+
+from .base import OCREngine, as_rgb
+
+
+def assign_words(lines: Sequence[Line], words: Sequence[Word], tolerance: float = 2.0) -> list[list[Word]]:
+    """The words that fall on each line: a word belongs to the line whose box holds its centre (within
+    `tolerance` pixels), the line with the nearest vertical centre when several do; words on no line are
+    dropped. Each line's words come back in left-to-right order."""
+    out: list[list[Word]] = [[] for _ in lines]
+    for word in words:
+        cx, cy = word.box.center
+        best: tuple[float, int] | None = None
+        for i, line in enumerate(lines):
+            b = line.box
+            if b.x0 - tolerance <= cx <= b.x1 + tolerance and b.y0 - tolerance <= cy <= b.y1 + tolerance:
+                distance = abs(cy - b.center[1])
+                if best is None or distance < best[0]:
+                    best = (distance, i)
+        if best is not None:
+            out[best[1]].append(word)
+    return [sorted(group, key=lambda w: w.box.x0) for group in out]
+
+
+def _space_positions(text: str) -> set[int]:
+    """The counts of non-space characters that come before each space of `text`."""
+    out: set[int] = set()
+    n = 0
+    for ch in text:
+        if ch.isspace():
+            out.add(n)
+        else:
+            n += 1
+    return out
+
+
+_NUMBER_PUNCT = ".,:/-"
+
+
+def _takes_space(chars: str, i: int, breaks: set[int]) -> bool:
+    """Whether the other engine's space before `chars[i]` is taken: never inside a number ("64. 15",
+    "03 - 8079"), inside a run of letters only where the first engine's own word boxes split too
+    ("SELANG OR" is refused, "GIN KEE" taken when the first engine boxed GIN and KEE apart)."""
+    before, after = chars[i - 1], chars[i]
+    if before.isalpha() and after.isalpha():
+        return i in breaks
+    if before.isdigit() and after.isdigit():
+        return False
+    if after.isdigit() and before in _NUMBER_PUNCT and i >= 2 and chars[i - 2].isdigit():
+        return False
+    return not (before.isdigit() and after in _NUMBER_PUNCT and i + 1 < len(chars) and chars[i + 1].isdigit())
+
+
+def respace(text: str, other: str, breaks: set[int] | frozenset[int] = frozenset()) -> str | None:
+    """`text` with the spaces of `other` added where `_takes_space` allows, when both spell the same
+    characters apart from spaces and case ("NO290, JALANAIR" and "NO 290, JALAN AIR"); None when they read
+    different characters. `breaks` are the first engine's word starts (counts of non-space characters)."""
+    chars = "".join(text.split())
+    if chars.casefold() != "".join(other.split()).casefold():
+        return None
+    own = _space_positions(text)
+    taken = {i for i in _space_positions(other) - own if 0 < i < len(chars) and _takes_space(chars, i, set(breaks))}
+    spaces = own | taken
+    return "".join((" " if i in spaces and i > 0 else "") + ch for i, ch in enumerate(chars))
+
+
+def word_starts(line: Line) -> set[int]:
+    """Where the line's word boxes start, as counts of non-space characters (empty when the words do not
+    spell the line's text)."""
+    starts, n = set(), 0
+    for word in line.words:
+        starts.add(n)
+        n += len("".join(word.text.split()))
+    return starts if n == len("".join(line.text.split())) else set()
+
+
+def with_alternatives(primary: OCRPage, secondary: OCRPage) -> OCRPage:
+    """`primary` with the secondary engine's reading of each line: merged into the text when the two
+    engines read the same characters (`respace`; the first engine's text then becomes an alternative),
+    otherwise added to `alternatives` (unless already there)."""
+    words = [w for line in secondary.lines for w in line.words]
+    lines = []
+    for line, group in zip(primary.lines, assign_words(primary.lines, words), strict=True):
+        reading = " ".join(" ".join(w.text for w in group).split())
+        merged = respace(line.text, reading, word_starts(line)) if reading else None
+        if merged is not None:
+            if merged != line.text:  # the first engine's own spacing stays a reading
+                line = line.model_copy(update={"text": merged, "alternatives": [line.text, *line.alternatives]})
+        elif reading and reading not in {" ".join(t.split()) for t in (line.text, *line.alternatives)}:
+            line = line.model_copy(update={"alternatives": [*line.alternatives, reading]})
+        lines.append(line)
+    return primary.model_copy(update={"lines": lines, "engine": f"{primary.engine}+{secondary.engine}"})
+
+
+class CombinedEngine:
+    """Runs `primary` and `secondary` on the page (at the same time: the second engine usually waits on a
+    subprocess or native code) and returns the primary's lines with the secondary's readings as
+    alternatives. Boxes, words and confidences are the primary's."""
+
+    def __init__(self, primary: OCREngine, secondary: OCREngine) -> None:
+        self.primary = primary
+        self.secondary = secondary
+        self.name = f"{primary.name}+{secondary.name}"
+
+    def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
+        rgb = as_rgb(image)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            second = pool.submit(self.secondary.read, rgb, page)
+            first = self.primary.read(rgb, page)
+            result = with_alternatives(first, second.result())
+        return result.model_copy(update={"engine": self.name})
