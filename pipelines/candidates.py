@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -28,6 +28,22 @@ class DocLine:
     box: BBox
     confidence: float | None = None
     word_boxes: tuple[tuple[str, BBox], ...] = ()
+    alternatives: tuple[str, ...] = ()
+
+    def readings(self) -> list[DocLine]:
+        """The line as each OCR engine read it: itself, then one line per alternative reading (same id and
+        box; no word boxes, so spans of an alternative get proportional boxes)."""
+        return [self, *(replace(self, text=t, word_boxes=(), alternatives=()) for t in self.alternatives)]
+
+
+def group_readings(group: Sequence[DocLine]) -> list[list[DocLine]]:
+    """Consecutive lines read whole by each engine: as the first engine read them and, when any line has
+    an alternative, with every line's first alternative (lines without one as they are). Two readings,
+    not every mix, so a block of lines stays one engine's text where both engines saw it."""
+    out = [list(group)]
+    if any(ln.alternatives for ln in group):
+        out.append([ln.readings()[1] if ln.alternatives else ln for ln in group])
+    return out
 
 
 @dataclass
@@ -53,7 +69,11 @@ def doc_lines(pages: Sequence[OCRPage]) -> list[DocLine]:
             if not text:
                 continue
             words = tuple((w.text, w.box.with_page(page.page)) for w in line.words)
-            out.append(DocLine(len(out), page.page, text, line.box.with_page(page.page), line.confidence, words))
+            alternatives = tuple(
+                dict.fromkeys(a for a in (" ".join(t.split()) for t in line.alternatives) if a and a != text)
+            )
+            box = line.box.with_page(page.page)
+            out.append(DocLine(len(out), page.page, text, box, line.confidence, words, alternatives))
     return out
 
 
@@ -242,8 +262,8 @@ def _from_matches(
     finder: Callable[[str], Iterable[tuple[int, int, Any]]],
 ) -> list[Candidate]:
     out = []
-    for line in lines:
-        for s, e, parsed in finder(line.text):
+    for line in lines:  # the first engine's reading only: it reads digits better, and a misread amount
+        for s, e, parsed in finder(line.text):  # would be a wrong candidate for `pick: max`
             text = line.text[s:e].strip()
             if text:
                 out.append(Candidate(text, (line.id,), span_box(line, s, e), kind, parsed, line.confidence))
@@ -342,7 +362,7 @@ def is_name(text: str) -> bool:
 
 def _text_candidates(lines: Sequence[DocLine], kind: Kind) -> list[Candidate]:
     out = []
-    for line in lines:
+    for line in (reading for ln in lines for reading in ln.readings()):
         for s, e in text_spans(line):
             out.append(Candidate(line.text[s:e], (line.id,), span_box(line, s, e), kind, None, line.confidence))
     joined = {"multiline": MAX_JOINED_LINES, "name": MAX_NAME_LINES}.get(kind, 1)
@@ -351,7 +371,8 @@ def _text_candidates(lines: Sequence[DocLine], kind: Kind) -> list[Candidate]:
             group = lines[i : i + n]
             if len(group) < n or len({ln.page for ln in group}) > 1:
                 break
-            out.extend(_joined(group, kind))
+            for reading in group_readings(group):
+                out.extend(_joined(reading, kind))
     if kind == "name":
         out = [c for c in out if is_name(c.text)]
     return out

@@ -27,7 +27,7 @@ from typing import Any
 from ocula.adapters.models.base import Message, ModelAdapter
 from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY
 
-from .candidates import DocLine, candidates_for, has_label
+from .candidates import DocLine, candidates_for, group_readings, has_label
 from .grounded import GroundedSchema
 
 LENGTH_POWER = 0.5
@@ -152,9 +152,16 @@ def rank_fields(
             block = block_after(
                 lines, _lines_of(grounded, grounded.kinds.get(after, "text"), prev.value), hints.get(EXCLUDE_KEY, ())
             )
-            text = " ".join(ln.text for ln in block)
-            if text in values:
-                chosen = RankedField(text, 1.0, len(values), rule="block")
+            texts = [
+                t for t in dict.fromkeys(" ".join(ln.text for ln in r) for r in group_readings(block)) if t in values
+            ]
+            if len(texts) == 1:
+                chosen = RankedField(texts[0], 1.0, len(values), rule="block")
+            elif texts:  # the engines read the block differently: the model chooses between the readings
+                chosen = _by_model(
+                    model, messages, name, described.get(name, {}).get("description", ""), texts, length_power
+                )
+                chosen = RankedField(chosen.value, chosen.probability, len(values), rule="block")
         if chosen is None:
             chosen = _by_model(
                 model, messages, name, described.get(name, {}).get("description", ""), values, length_power

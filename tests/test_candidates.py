@@ -151,3 +151,35 @@ def test_names_ending_in_a_legal_form_are_preferred():
     assert "SDN BHD" not in names and "MYDIN MART" not in names
     plain = candidates_for("name", [line(0, "THAI DELICIOUS RESTAURANT")])
     assert prefer_legal_names(plain) == plain  # no legal form anywhere: nothing is dropped
+
+
+def test_alternative_readings_give_text_candidates_on_the_same_line():
+    lines = [
+        DocLine(0, 0, "SYARIKAT GINKEE", BBox(x0=0, y0=0, x1=150, y1=10), alternatives=("SYARIKAT GIN KEE",)),
+        DocLine(1, 0, "Date: 20/03/201", BBox(x0=0, y0=20, x1=150, y1=30), alternatives=("Date: 20/03/2018",)),
+    ]
+    names = {c.text: c for c in candidates_for("name", lines)}
+    assert {"SYARIKAT GINKEE", "SYARIKAT GIN KEE"} <= set(names)
+    assert names["SYARIKAT GIN KEE"].line_ids == (0,)
+    box = names["SYARIKAT GIN KEE"].box
+    assert box.x0 >= 0 and box.x1 <= 150  # an alternative's span stays inside its line
+    assert candidates_for("date", lines) == []  # kinds with a format read the first engine's text only
+
+
+def test_consecutive_lines_are_joined_as_each_engine_read_them_not_mixed():
+    lines = [
+        DocLine(0, 0, "NO290, JALAN", BBox(x0=0, y0=0, x1=100, y1=10), alternatives=("NO 290, JALAN",)),
+        DocLine(1, 0, "TAMAN SRI.", BBox(x0=0, y0=20, x1=100, y1=30), alternatives=("TAMAN SRI,",)),
+        DocLine(2, 0, "81200 JOHOR", BBox(x0=0, y0=40, x1=100, y1=50)),
+    ]
+    texts = {c.text for c in candidates_for("multiline", lines) if c.line_ids == (0, 1, 2)}
+    assert texts == {"NO290, JALAN TAMAN SRI. 81200 JOHOR", "NO 290, JALAN TAMAN SRI, 81200 JOHOR"}
+
+
+def test_doc_lines_carry_alternatives_that_differ_from_the_text():
+    from ocula.pipelines.candidates import doc_lines
+    from ocula.schemas import Line, OCRPage
+
+    box = BBox(x0=0, y0=0, x1=10, y1=10)
+    page = OCRPage(width=20, height=20, lines=[Line(text="A  B", box=box, alternatives=["A B", "A8", "A8"])])
+    assert doc_lines([page])[0].alternatives == ("A8",)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
-from ocula.pipelines.candidates import DocLine
+from ocula.pipelines.candidates import DocLine, candidates_for
 from ocula.pipelines.extract import ExtractOptions, OcrLlmExtractor, schema_constraint
 from ocula.pipelines.grounded import grounded_schema
 from ocula.pipelines.rank import block_after, rank_fields
@@ -157,3 +157,17 @@ def test_the_bundled_model_ranks_a_real_receipt(bundled_llm, samples_dir):
         fr = result.fields[name]
         assert fr.value in " ".join(spelled[i] for i in fr.source.line_ids)
         assert 0 < fr.confidence <= 1
+
+
+def test_the_model_chooses_between_two_engines_readings_of_the_address_block():
+    lines = doc()
+    lines[2] = DocLine(2, 0, "NO5, JALAN MAWAR 2.", lines[2].box, alternatives=("NO 5, JALAN MAWAR 2,",))
+    bounded = schema_constraint(Shop)
+    grounded = grounded_schema(bounded.schema, lines)
+    model = Prefers("ACME TRADING SDN BHD NO 5,")
+    ranking = rank_fields(model, [Message("user", "doc")], bounded.schema, grounded, lines)
+    address = ranking.fields["address"]
+    assert address.value == "NO 5, JALAN MAWAR 2, TAMAN BUNGA, 81200 JOHOR BAHRU"
+    assert address.rule == "block" and 0.5 < address.probability < 1
+    other = "NO5, JALAN MAWAR 2. TAMAN BUNGA, 81200 JOHOR BAHRU"
+    assert other in {c.text for c in candidates_for("multiline", lines)}  # the first engine's reading was a choice
