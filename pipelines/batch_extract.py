@@ -76,19 +76,24 @@ class PipelineExtract:
     threads: int | None = None
     loader: ModelLoader | None = None
     adapter: str | None = None  # a folder written by `ocula finetune`
+    decoding: Literal["ranked", "json"] = "ranked"  # see ExtractOptions.decoding
     _state: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def identity(self) -> dict[str, Any]:
         """What changes a result: goes into every document's key."""
-        return {
-            "model": self.model,
-            "engine": self.engine or "auto",
-            "ocr": self.ocr,
-            "max_attempts": self.max_attempts,
-            "per_page": self.per_page,
-            "dpi": self.dpi,
-            "grounded": self.grounded,
-        } | self._adapter_identity()
+        return (
+            {
+                "model": self.model,
+                "engine": self.engine or "auto",
+                "ocr": self.ocr,
+                "max_attempts": self.max_attempts,
+                "per_page": self.per_page,
+                "dpi": self.dpi,
+                "grounded": self.grounded,
+            }
+            | self._adapter_identity()
+            | ({"decoding": self.decoding} if self.decoding != "ranked" else {})
+        )
 
     def _adapter_identity(self) -> dict[str, Any]:
         """The adapter's folder and weights hash, only when there is one (keys of plain runs stay the same)."""
@@ -119,10 +124,12 @@ class PipelineExtract:
             options["images"] = True  # --engine vlm with a served model: the user says the served model reads images
         model = loader(self.model, **options)
         engine = self.engine or ("vlm" if model.capabilities.images else "ocr+llm")
-        opts = ExtractOptions(max_attempts=self.max_attempts, on_error="partial", grounded=self.grounded)
+        opts = ExtractOptions(
+            max_attempts=self.max_attempts, on_error="partial", grounded=self.grounded, decoding=self.decoding
+        )
         from ocula.adapters.ocr import get_engine
 
-        ocr_options = {"threads": self.threads} if self.threads and self.ocr == "rapidocr" else {}
+        ocr_options = {"threads": self.threads} if self.threads and self.ocr.startswith("rapidocr") else {}
         need_ocr = engine == "ocr+llm" or self.grounded
         ocr = get_engine(self.ocr, **ocr_options) if need_ocr else None
         if engine == "ocr+llm":

@@ -11,7 +11,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-import ocula.cli.extract  # noqa: F401  (registers the command)
+import ocula.cli.extract  # (registers the command)
 from ocula.cli import app
 from ocula.schemas.ready import SroieReceipt
 
@@ -35,6 +35,8 @@ def test_unknown_schema_is_a_usage_error(tmp_path: Path) -> None:
         (["--engine", "gpt"], "engine 'gpt'"),
         (["--format", "xlsx", "--out", "o.jsonl"], "format 'xlsx'"),
         (["--format", "csv"], "give --out"),
+        (["--decoding", "beam"], "decoding 'beam'"),
+        (["--ocr", "easyocr"], "OCR engine 'easyocr'"),
     ],
 )
 def test_bad_options_are_usage_errors(args: list[str], message: str) -> None:
@@ -75,3 +77,37 @@ def test_real_run_on_the_bundled_receipt_with_a_corrupt_input(tmp_path: Path) ->
     again = run(*args)
     assert again.exit_code == 1 and "done 0, failed 0, skipped 2" in again.stderr
     assert [json.loads(line) for line in out.read_text().splitlines()] == records
+
+
+def _captured_extractor(monkeypatch: pytest.MonkeyPatch, *args: str) -> object:
+    """The PipelineExtract `ocula extract ARGS` hands to the batch runner (the batch itself is not run)."""
+    seen: dict[str, object] = {}
+
+    def fake_run_batch(inputs, schema, out, *, extract_fn, **kwargs):
+        seen["extract_fn"] = extract_fn
+        raise OSError("stopped by the test")
+
+    monkeypatch.setattr(ocula.cli.extract, "run_batch", fake_run_batch)
+    result = run(str(RECEIPT), *args)
+    assert result.exit_code == 1 and "stopped by the test" in result.stderr
+    return seen["extract_fn"]
+
+
+def test_decoding_and_ocr_options_reach_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = _captured_extractor(monkeypatch)
+    assert default.decoding == "ranked" and "decoding" not in default.identity()  # keys of earlier runs unchanged
+    chosen = _captured_extractor(monkeypatch, "--decoding", "json", "--ocr", "rapidocr+tesseract")
+    assert chosen.decoding == "json" and chosen.ocr == "rapidocr+tesseract"
+    assert chosen.identity()["decoding"] == "json"  # a different setting is a different result
+
+
+def test_an_adapter_brings_the_decoding_it_was_trained_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    meta = {"base_model": "smollm2-135m", "extract_options": {"decoding": "json"}}
+    (adapter / "ocula-adapter.json").write_text(json.dumps(meta))
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        (adapter / name).write_text("{}")
+    assert _captured_extractor(monkeypatch, "--adapter", str(adapter)).decoding == "json"
+    overridden = _captured_extractor(monkeypatch, "--adapter", str(adapter), "--decoding", "ranked")
+    assert overridden.decoding == "ranked"

@@ -50,7 +50,7 @@ def tiny_adapter(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     out = folder / "adapter"
     result = run(
         "finetune", "--examples", str(examples), "--out", str(out), "--schema", "sroie", "--model", str(tiny_base),
-        "--epochs", "2", "--layers", "1", "--grad-accum", "1", "--rank", "2", "-q",
+        "--epochs", "2", "--layers", "1", "--grad-accum", "1", "--rank", "2", "--decoding", "json", "-q",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "warning: skipped line 2 (gone.jpg): file not found" in result.stderr
@@ -65,6 +65,7 @@ def test_finetune_writes_a_complete_adapter(tiny_adapter: Path, tiny_base: Path)
     assert meta["base_model"] == str(tiny_base.resolve()) and meta["schema"] == "SroieReceipt"
     assert meta["examples"] == 1 and len(meta["losses"]) == 2 and meta["gguf"] is True
     assert meta["settings"]["rank"] == 2 and meta["settings"]["layers"] == 1
+    assert meta["extract_options"] == {"decoding": "json"}  # what `extract --adapter` decodes with
     assert len(list((tiny_adapter / "ocr-cache").glob("*-rapidocr-150.json"))) == 1
 
 
@@ -100,6 +101,13 @@ def test_no_usable_record_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "warning: skipped line 2" in result.stderr and "no value" in result.stderr
     assert result.stderr.strip().endswith("no usable labelled record (2 skipped)")
+
+
+def test_an_unknown_decoding_is_a_usage_error(tmp_path: Path) -> None:
+    examples = labelled(tmp_path, [{"source": str(RECEIPT), "value": GOLD}])
+    result = run("finetune", "--examples", str(examples), "--out", str(tmp_path / "a"), "--decoding", "beam")
+    assert result.exit_code == 2 and "--decoding 'beam'" in result.stderr
+    assert not (tmp_path / "a").exists()
 
 
 def test_extract_with_a_folder_that_is_no_adapter_is_a_usage_error(tmp_path: Path) -> None:

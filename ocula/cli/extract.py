@@ -20,7 +20,8 @@ from ocula.pipelines.batch_writers import FORMATS
 from ocula.schema_loader import resolve_schema
 
 ENGINES = ("ocr+llm", "vlm")
-OCR_ENGINES = ("rapidocr", "tesseract")
+DECODINGS = ("ranked", "json")
+OCR_ENGINES = ("rapidocr", "tesseract", "rapidocr+tesseract")
 
 
 def _usage(message: str) -> typer.Exit:
@@ -82,7 +83,12 @@ def extract(
     model: Annotated[str | None, typer.Option(help=f"Model name, .gguf file or folder (default {DEFAULT_MODEL}).")] = (
         None
     ),
-    ocr: Annotated[str, typer.Option(help="OCR engine: rapidocr or tesseract.")] = "rapidocr",
+    ocr: Annotated[
+        str,
+        typer.Option(
+            help="OCR engine: rapidocr, tesseract, or rapidocr+tesseract (Tesseract's readings as alternatives)."
+        ),
+    ] = "rapidocr",
     max_attempts: Annotated[int, typer.Option(min=1, max=20, help="Decode attempts per document.")] = 3,
     per_page: Annotated[bool, typer.Option("--per-page", help="One extraction per page.")] = False,
     workers: Annotated[
@@ -102,6 +108,14 @@ def extract(
     adapter: Annotated[
         Path | None, typer.Option(help="Adapter folder from `ocula finetune` (the model defaults to its base).")
     ] = None,
+    decoding: Annotated[
+        str | None,
+        typer.Option(
+            help="ranked: the model ranks each field's page candidates, then one constrained pass; json: one "
+            "constrained JSON pass (can choose null for an optional field absent from the page). Default: "
+            "ranked, or what --adapter was trained for."
+        ),
+    ] = None,
 ) -> None:
     """Extract a schema from every input: one JSON line per document.
 
@@ -114,6 +128,7 @@ def extract(
         raise _usage("--ray-address needs --engine ray")
     _choice("OCR engine", ocr, OCR_ENGINES)
     _choice("format", fmt, FORMATS)
+    _choice("decoding", decoding, DECODINGS)
     if fmt != "jsonl" and out is None:
         raise _usage(f"--format {fmt} writes a file next to --out; give --out")
     try:
@@ -122,9 +137,11 @@ def extract(
         raise _usage(f"--schema {schema}: {err}") from None
     if adapter is not None:
         try:
-            name = model or read_adapter(adapter).base_model
+            info = read_adapter(adapter)
         except OculaError as err:
             raise _usage(f"--adapter {adapter}: {err}") from None
+        name = model or info.base_model
+        decoding = decoding or info.meta.get("extract_options", {}).get("decoding")
     else:
         name = model or DEFAULT_MODEL
     # on Ray each actor's threads follow the CPUs it reserves (see batch_ray)
@@ -139,6 +156,7 @@ def extract(
         threads=threads,
         loader=load_model,
         adapter=str(adapter) if adapter is not None else None,
+        decoding=decoding or "ranked",  # type: ignore[arg-type]
     )
     try:
         summary = run_batch(

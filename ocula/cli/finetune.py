@@ -49,9 +49,15 @@ def finetune(
     ] = 10,
     grad_accum: Annotated[int, typer.Option(min=1, max=256, help="Examples per optimizer step.")] = 2,
     seed: Annotated[int, typer.Option(help="Seed of LoRA initialisation and example order.")] = 0,
-    ocr: Annotated[str, typer.Option(help="OCR engine: rapidocr or tesseract (use the one you extract with).")] = (
-        "rapidocr"
-    ),
+    ocr: Annotated[
+        str, typer.Option(help="OCR engine: rapidocr, tesseract or rapidocr+tesseract (the one you extract with).")
+    ] = "rapidocr",
+    decoding: Annotated[
+        str,
+        typer.Option(
+            help="The decoding the adapter is trained for (ranked or json); `ocula extract --adapter` uses it."
+        ),
+    ] = "ranked",
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
     ocr_cache: Annotated[
         Path | None, typer.Option(help="Where page OCR is cached (default: OUT/ocr-cache; it holds page text).")
@@ -65,11 +71,14 @@ def finetune(
     """
     from ocula.adapters.models.lora_train import LoraSettings
     from ocula.adapters.ocr import get_engine
+    from ocula.pipelines.extract import ExtractOptions
     from ocula.pipelines.finetune import finetune as run_finetune
     from ocula.pipelines.finetune_data import read_labelled
 
     if not examples.is_file():
         raise _usage(f"--examples {examples}: no such file")
+    if decoding not in ("ranked", "json"):
+        raise _usage(f"--decoding {decoding!r}: use ranked or json")
     try:
         schema_cls = resolve_schema(schema)
     except OculaError as err:
@@ -91,7 +100,13 @@ def finetune(
         if labelled.skipped:
             typer.echo(f"warning: {len(labelled.skipped)} record(s) skipped, {len(labelled.documents)} used", err=True)
         result = run_finetune(
-            labelled.documents, schema_cls, out, base_model=model, settings=settings, on_step=_step_printer(quiet)
+            labelled.documents,
+            schema_cls,
+            out,
+            base_model=model,
+            settings=settings,
+            options=ExtractOptions(decoding=decoding),  # type: ignore[arg-type]
+            on_step=_step_printer(quiet),
         )
     except OculaError as err:
         typer.echo(f"error: {err}", err=True)
