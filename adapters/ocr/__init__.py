@@ -43,10 +43,7 @@ def get_engine(name: str, **options: Any) -> OCREngine:
     however many documents are read (engines keep no per-page state).
     """
     key = name.lower()
-    if "+" in key and key not in _REGISTRY:
-        return _combined(key, options)
-    if key not in _REGISTRY:
-        raise ModelError(f"unknown OCR engine {name!r}; choose from {', '.join(_REGISTRY)}")
+    factory = _factory(key, name)
     try:
         cache_key: tuple[str, tuple[tuple[str, Any], ...]] | None = (key, tuple(sorted(options.items())))
         hash(cache_key)
@@ -54,22 +51,23 @@ def get_engine(name: str, **options: Any) -> OCREngine:
         cache_key = None
     if cache_key is not None and cache_key in _CACHE:
         return _CACHE[cache_key]
-    engine = _REGISTRY[key](**options)
+    engine = factory(**options)
     if cache_key is not None:
         _CACHE[cache_key] = engine
     return engine
 
 
-def _combined(key: str, options: dict[str, Any]) -> OCREngine:
-    """`"first+second"`: the first engine's lines with the second's readings as alternatives (`CombinedEngine`);
-    options go to the first engine."""
+def _factory(key: str, name: str) -> EngineFactory:
+    """The registered factory of `key`, or for `"first+second"` one building a `CombinedEngine` (the first
+    engine's lines with the second's readings as alternatives; options go to the first engine)."""
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    if "+" not in key:
+        raise ModelError(f"unknown OCR engine {name!r}; choose from {', '.join(_REGISTRY)}")
     first, _, second = key.partition("+")
     if not first or not second or "+" in second:
         raise ModelError(f"a combined OCR engine is two names joined by '+', e.g. 'rapidocr+tesseract', got {key!r}")
-    cache_key = (key, tuple(sorted(options.items())))
-    if cache_key not in _CACHE:
-        _CACHE[cache_key] = CombinedEngine(get_engine(first, **options), get_engine(second))
-    return _CACHE[cache_key]
+    return lambda **options: CombinedEngine(get_engine(first, **options), get_engine(second))
 
 
 def is_available(name: str) -> bool:
