@@ -68,18 +68,7 @@ def detection_schema(
     label: dict[str, Any] = (
         {"enum": list(labels)} if labels else {"type": "string", "minLength": 1, "maxLength": max_label_chars}
     )
-    item = {
-        "type": "object",
-        "properties": {"label": label, "box": view.box_schema()},
-        "required": ["label", "box"],
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": {"objects": {"type": "array", "items": item, "maxItems": max_objects}},
-        "required": ["objects"],
-        "additionalProperties": False,
-    }
+    return view.boxed_list_schema("objects", "label", label, max_objects)
 
 
 def detection_prompt(view: PageView, labels: Sequence[str] | None, max_objects: int) -> str:

@@ -31,21 +31,8 @@ _parse_cut_lines = json_parser(("box",), ("text",), list_keys=("lines",))
 
 
 def lines_schema(view: PageView, max_lines: int, max_line_chars: int) -> dict[str, Any]:
-    line = {
-        "type": "object",
-        "properties": {
-            "text": {"type": "string", "minLength": 1, "maxLength": max_line_chars},
-            "box": view.box_schema(),
-        },
-        "required": ["text", "box"],
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": {"lines": {"type": "array", "items": line, "maxItems": max_lines}},
-        "required": ["lines"],
-        "additionalProperties": False,
-    }
+    text = {"type": "string", "minLength": 1, "maxLength": max_line_chars}
+    return view.boxed_list_schema("lines", "text", text, max_lines)
 
 
 def _entries(gen: Generation) -> list[tuple[Any, Any, tuple[int, int] | None]]:

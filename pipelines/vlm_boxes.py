@@ -83,6 +83,22 @@ class PageView:
         order = [y, x, y, x] if self.convention.y_first else [x, y, x, y]
         return {"type": "array", "prefixItems": order, "minItems": 4, "maxItems": 4}
 
+    def boxed_list_schema(self, key: str, field: str, value: dict[str, Any], max_items: int) -> dict[str, Any]:
+        """JSON schema of `{key: [{field: value, "box": box}, ...]}`, at most `max_items` items, every box in
+        this view's convention (detection's objects, the vlm OCR engine's lines)."""
+        item = {
+            "type": "object",
+            "properties": {field: value, "box": self.box_schema()},
+            "required": [field, "box"],
+            "additionalProperties": False,
+        }
+        return {
+            "type": "object",
+            "properties": {key: {"type": "array", "items": item, "maxItems": max_items}},
+            "required": [key],
+            "additionalProperties": False,
+        }
+
     def box_note(self) -> str:
         """How the prompt describes a box in this convention."""
         conv = self.convention
