@@ -9,6 +9,7 @@ from importlib import import_module
 import typer
 
 from ocula import __version__
+from ocula.errors import InputError, OculaError
 
 app = typer.Typer(
     name="ocula",
@@ -28,6 +29,16 @@ def _root() -> None:
 def version() -> None:
     """Print Ocula's version."""
     typer.echo(__version__)
+
+
+def error_reason(err: Exception) -> str:
+    """What a sub-command prints after a document's name when it fails: an input error's reason (its
+    message without the name), an Ocula error's message, otherwise the exception's type and text."""
+    if isinstance(err, InputError):
+        return err.reason
+    if isinstance(err, OculaError):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
 
 
 def _register() -> None:

@@ -13,22 +13,14 @@ from typing import Annotated, TextIO
 import typer
 
 from ocula.adapters.io.document import Page
-from ocula.cli import app
-from ocula.errors import InputError, OculaError
+from ocula.cli import app, error_reason
+from ocula.errors import OculaError
 from ocula.schemas import Detections
 
 
 class DetectFormat(StrEnum):
     jsonl = "jsonl"
     coco = "coco"
-
-
-def _reason(err: Exception) -> str:
-    if isinstance(err, InputError):
-        return err.reason
-    if isinstance(err, OculaError):
-        return str(err)
-    return f"{type(err).__name__}: {err}"
 
 
 def _usage(message: str) -> typer.Exit:
@@ -135,7 +127,7 @@ def detect(
                 results = detector.run(document, progress=not quiet and len(document) > 1, on_page=on_page)
             except Exception as err:  # one bad document must not stop the batch
                 failed += 1
-                typer.echo(f"error: {source}: {_reason(err)}", err=True)
+                typer.echo(f"error: {source}: {error_reason(err)}", err=True)
                 continue
             if fmt is DetectFormat.jsonl:
                 stream.write("".join(r.model_dump_json() + "\n" for r in results))

@@ -14,8 +14,8 @@ import typer
 
 from ocula.adapters.io.document import Page
 from ocula.adapters.ocr import OCREngine, engine_names, get_engine, is_available
-from ocula.cli import app
-from ocula.errors import InputError, OculaError
+from ocula.cli import app, error_reason
+from ocula.errors import OculaError
 from ocula.schemas import OCRPage
 from ocula.schemas.ocr_export import to_hocr, to_markdown, to_text
 
@@ -40,14 +40,6 @@ def render(fmt: OutputFormat, source: str, pages: list[OCRPage]) -> str:
     if fmt is OutputFormat.hocr:
         return to_hocr(pages, title=source, image=source)
     return to_markdown(pages)
-
-
-def _reason(err: Exception) -> str:
-    if isinstance(err, InputError):
-        return err.reason
-    if isinstance(err, OculaError):
-        return str(err)
-    return f"{type(err).__name__}: {err}"
 
 
 def _overlay_writer(folder: Path, stem: str) -> Callable[[Page, OCRPage], None]:
@@ -195,7 +187,7 @@ def ocr(
                 outputs.write(source, stem, results)
             except Exception as err:  # one bad document must not stop the batch
                 failed += 1
-                typer.echo(f"error: {source}: {_reason(err)}", err=True)
+                typer.echo(f"error: {source}: {error_reason(err)}", err=True)
                 continue
             if not quiet:
                 n_lines = sum(len(p.lines) for p in results)
