@@ -3,7 +3,24 @@
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, ModelAdapter
+from ocula.schemas import Line, OCRPage
+
+
+class FixedOCR:
+    """An OCR engine that reads every page as the same lines, sized to the image, and counts its calls."""
+
+    def __init__(self, lines: list[Line], name: str = "fake") -> None:
+        self.lines = lines
+        self.name = name
+        self.calls = 0
+
+    def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
+        self.calls += 1
+        h, w = image.shape[:2]
+        return OCRPage(page=page, width=w, height=h, lines=self.lines, engine=self.name)
 
 
 class FixedAnswer(ModelAdapter):

@@ -12,23 +12,17 @@ import pytest
 from ocula.pipelines.finetune_data import OCRCache, gold_value, parse_records, read_labelled
 from ocula.schemas import BBox, InputError, Line, OCRPage
 from ocula.schemas.ready import SroieReceipt
+from tests.fakes import FixedOCR
 
 LINES = ["KEDAI MAJU SDN BHD", "NO 17, JALAN PERMAI 3,", "DATE: 23/03/2018", "TOTAL 50.55"]
 VALUE = {"company": "KEDAI MAJU SDN BHD", "date": "23/03/2018", "address": "NO 17, JALAN PERMAI 3,", "total": "50.55"}
 
 
-class CountingOCR:
+def counting_ocr() -> FixedOCR:
     """Reads every page as the same four lines and counts the pages it read."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
-        self.calls += 1
-        lines = [Line(text=t, box=BBox(x0=10, y0=10 + 30 * i, x1=300, y1=30 + 30 * i)) for i, t in enumerate(LINES)]
-        return OCRPage(page=page, width=image.shape[1], height=image.shape[0], lines=lines, engine=self.name)
+    return FixedOCR(
+        [Line(text=t, box=BBox(x0=10, y0=10 + 30 * i, x1=300, y1=30 + 30 * i)) for i, t in enumerate(LINES)]
+    )
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:
@@ -37,7 +31,7 @@ def write_jsonl(path: Path, rows: list[Any]) -> Path:
 
 
 def page() -> OCRPage:
-    return CountingOCR().read(np.zeros((400, 320, 3), dtype=np.uint8))
+    return counting_ocr().read(np.zeros((400, 320, 3), dtype=np.uint8))
 
 
 def test_gold_value_validates_and_normalises() -> None:
@@ -81,7 +75,7 @@ def test_read_labelled_uses_good_records_and_says_why_others_are_skipped(tmp_pat
             {"source": str(samples_dir / "business_card.png"), "value": [VALUE, VALUE]},
         ],
     )
-    ocr = CountingOCR()
+    ocr = counting_ocr()
     labelled = read_labelled(path, SroieReceipt, ocr, cache_dir=tmp_path / "cache")
     assert [d.source for d in labelled.documents] == [receipt]
     assert labelled.documents[0].value == VALUE
@@ -98,7 +92,7 @@ def test_read_labelled_uses_good_records_and_says_why_others_are_skipped(tmp_pat
 def test_ocr_is_cached_by_content(tmp_path: Path, samples_dir: Path) -> None:
     path = write_jsonl(tmp_path / "l.jsonl", [{"source": "receipt.jpg", "value": VALUE}])
     (tmp_path / "receipt.jpg").write_bytes((samples_dir / "receipt.jpg").read_bytes())  # relative to the file
-    ocr = CountingOCR()
+    ocr = counting_ocr()
     first = read_labelled(path, SroieReceipt, ocr, cache_dir=tmp_path / "cache")
     second = read_labelled(path, SroieReceipt, ocr, cache_dir=tmp_path / "cache")
     assert ocr.calls == 1
@@ -111,7 +105,7 @@ def test_ocr_is_cached_by_content(tmp_path: Path, samples_dir: Path) -> None:
 
 def test_per_page_values_pair_with_pages(tmp_path: Path, samples_dir: Path) -> None:
     path = write_jsonl(tmp_path / "l.jsonl", [{"source": str(samples_dir / "form.pdf"), "value": [VALUE, VALUE]}])
-    labelled = read_labelled(path, SroieReceipt, CountingOCR(), cache_dir=None)
+    labelled = read_labelled(path, SroieReceipt, counting_ocr(), cache_dir=None)
     assert [[p.page for p in d.pages] for d in labelled.documents] == [[0], [1]]
 
 

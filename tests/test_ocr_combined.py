@@ -10,6 +10,7 @@ from ocula.adapters.ocr.combined import assign_words, respace, with_alternatives
 from ocula.pipelines.ocr import ocr_image
 from ocula.pipelines.reading_order import merge_row_fragments
 from ocula.schemas import BBox, Line, ModelError, OCRPage, Word
+from tests.fakes import FixedOCR
 from tests.test_ocr_engines import render_page
 
 
@@ -19,20 +20,6 @@ def line(text: str, x0: float, y0: float, x1: float, y1: float, alternatives: li
 
 def word(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:
     return Word(text=text, box=BBox(x0=x0, y0=y0, x1=x1, y1=y1))
-
-
-class Fixed:
-    """An engine that returns the same lines for every page, with words split at spaces."""
-
-    def __init__(self, name: str, lines: list[Line]) -> None:
-        self.name = name
-        self.lines = lines
-        self.calls = 0
-
-    def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
-        self.calls += 1
-        h, w = image.shape[:2]
-        return OCRPage(page=page, width=w, height=h, lines=self.lines, engine=self.name)
 
 
 FIRST = [
@@ -109,8 +96,8 @@ def test_respace_splits_letters_where_the_first_engines_words_split():
 
 
 def test_combined_engine_runs_both_and_keeps_the_first_engines_boxes():
-    first = Fixed("first", FIRST)
-    second = Fixed("second", second_page().lines)
+    first = FixedOCR(FIRST, "first")
+    second = FixedOCR(second_page().lines, "second")
     engine = CombinedEngine(first, second)
     assert isinstance(engine, OCREngine)
     result = engine.read(np.full((400, 600, 3), 255, np.uint8), page=2)
