@@ -170,26 +170,18 @@ def _qwen2_5_vl(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
     return Qwen2_5_VLForConditionalGeneration(config), processor
 
 
-def _idefics3(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
-    from transformers import Idefics3Config, Idefics3ForConditionalGeneration
-    from transformers.models.idefics3.image_processing_pil_idefics3 import Idefics3ImageProcessorPil
-
+def _idefics_style(
+    tokenizer: Any, family: VLMFamily, config_cls: Any, model_cls: Any, image_processor_cls: Any
+) -> tuple[Any, Any]:
+    """Idefics3 and SmolVLM (built on it): one tile of 32 px, images split into tiles, pixel shuffle 2."""
     tile, patch, scale = 32, 8, 2
-    vision = {
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 2,
-        "image_size": tile,
-        "patch_size": patch,
-    }
-    config = Idefics3Config(
+    config = config_cls(
         text_config={**_text_config(tokenizer), "model_type": "llama"},
-        vision_config=vision,
+        vision_config=_vision(tile, patch),
         scale_factor=scale,
         **_token_ids(family, tokenizer),
     )
-    image_processor = Idefics3ImageProcessorPil(
+    image_processor = image_processor_cls(
         size={"longest_edge": 2 * tile}, max_image_size={"longest_edge": tile}, do_image_splitting=True
     )
     processor = processor_class(family)(
@@ -198,7 +190,16 @@ def _idefics3(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
         image_seq_len=(tile // patch) ** 2 // scale**2,
         chat_template=tokenizer.chat_template,
     )
-    return Idefics3ForConditionalGeneration(config), processor
+    return model_cls(config), processor
+
+
+def _idefics3(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
+    from transformers import Idefics3Config, Idefics3ForConditionalGeneration
+    from transformers.models.idefics3.image_processing_pil_idefics3 import Idefics3ImageProcessorPil
+
+    return _idefics_style(
+        tokenizer, family, Idefics3Config, Idefics3ForConditionalGeneration, Idefics3ImageProcessorPil
+    )
 
 
 def _llava(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
@@ -582,23 +583,7 @@ def _smolvlm(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
     from transformers import SmolVLMConfig, SmolVLMForConditionalGeneration
     from transformers.models.smolvlm.image_processing_pil_smolvlm import SmolVLMImageProcessorPil
 
-    tile, patch, scale = 32, 8, 2
-    config = SmolVLMConfig(
-        text_config={**_text_config(tokenizer), "model_type": "llama"},
-        vision_config=_vision(tile, patch),
-        scale_factor=scale,
-        **_token_ids(family, tokenizer),
-    )
-    image_processor = SmolVLMImageProcessorPil(
-        size={"longest_edge": 2 * tile}, max_image_size={"longest_edge": tile}, do_image_splitting=True
-    )
-    processor = processor_class(family)(
-        image_processor=image_processor,
-        tokenizer=tokenizer,
-        image_seq_len=(tile // patch) ** 2 // scale**2,
-        chat_template=tokenizer.chat_template,
-    )
-    return SmolVLMForConditionalGeneration(config), processor
+    return _idefics_style(tokenizer, family, SmolVLMConfig, SmolVLMForConditionalGeneration, SmolVLMImageProcessorPil)
 
 
 def _mllama(tokenizer: Any, family: VLMFamily) -> tuple[Any, Any]:
