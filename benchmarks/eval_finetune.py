@@ -28,18 +28,21 @@ from ocula.pipelines.finetune_data import LabelledDocument, gold_value
 from ocula.schemas.ready import SroieReceipt
 
 try:
-    from benchmarks.eval_receipts import method_grounded, ocr_pages
+    from benchmarks.eval_receipts import method_grounded, ocr_cache, ocr_pages
     from benchmarks.receipt_scoring import FIELDS, field_correct, norm_total
 except ImportError:  # run as a script
-    from eval_receipts import method_grounded, ocr_pages  # type: ignore[no-redef]
+    from eval_receipts import method_grounded, ocr_cache, ocr_pages  # type: ignore[no-redef]
     from receipt_scoring import FIELDS, field_correct, norm_total  # type: ignore[no-redef]
 
 
-def labelled(data: Path, cache: Path, limit: int) -> tuple[list[LabelledDocument], dict[str, dict[str, Any]]]:
+def labelled(
+    data: Path, cache: Path, limit: int, ocr: str = "rapidocr"
+) -> tuple[list[LabelledDocument], dict[str, dict[str, Any]]]:
     """Every receipt as a labelled document (truth as a user would correct it: the total as a plain number)."""
     from ocula.adapters.ocr import get_engine
 
-    engine = get_engine("rapidocr")
+    engine = get_engine(ocr)
+    cache = ocr_cache(cache, ocr)
     docs, truths = [], {}
     for image in sorted((data / "img").glob("*.jpg"))[: limit or None]:
         page, _ = ocr_pages(image, cache, engine)
@@ -70,7 +73,7 @@ def accuracy(hits: dict[str, dict[str, bool]]) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    docs, truths = labelled(Path(args.data), Path(args.cache), args.limit)
+    docs, truths = labelled(Path(args.data), Path(args.cache), args.limit, args.ocr)
     settings = LoraSettings(
         rank=args.rank,
         learning_rate=args.lr,
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         layers=args.layers or None,
     )
     threads = {"n_threads": args.threads} if args.threads else {}
-    opts = {"decoding": args.decoding} if args.decoding else {}
+    opts = {k: v for k, v in (("decoding", args.decoding), ("rules", args.rules)) if v}
     base = load_model(args.model, **threads)
     zero_shot = score(base, docs, truths, **opts)
     tuned: dict[str, dict[str, bool]] = {}
@@ -122,6 +125,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "folds": args.folds,
         "settings": settings.as_dict(),
         "decoding": args.decoding or "default",
+        "rules": args.rules or "default",
+        "ocr": args.ocr,
         "zero_shot": accuracy(zero_shot),
         "fine_tuned": accuracy(tuned),
         "per_fold": folds,
@@ -176,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--decoding", default="", help="the pipeline's decoding for training and tests (default: its own)"
     )
+    parser.add_argument(
+        "--rules", default="", help="decide or shortlist: whether layout rules choose or the model (default: decide)"
+    )
+    parser.add_argument("--ocr", default="rapidocr", help="OCR engine, e.g. rapidocr+tesseract")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all cores)")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--cache", default="/tmp/ocula-bench-ocr", help="OCR cache of eval_receipts.py")

@@ -41,6 +41,11 @@ except ImportError:  # run as a script
 Method = Callable[[ModelAdapter, list[OCRPage]], tuple[dict[str, Any] | None, dict[str, Any]]]
 
 
+def ocr_cache(cache: str | Path, ocr: str) -> Path:
+    """The OCR cache folder of an engine (the default engine's is `cache` itself)."""
+    return Path(cache) if ocr == "rapidocr" else Path(f"{cache}-{ocr}")
+
+
 def ocr_pages(image: Path, cache: Path, engine: Any) -> tuple[OCRPage, float]:
     """OCR one receipt, cached on disk (the cache stores the seconds the OCR took)."""
     cached = cache / f"{image.stem}.json"
@@ -149,7 +154,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     data = Path(args.data)
     images = sorted((data / "img").glob("*.jpg"))[: args.limit or None]
     engine = get_engine(args.ocr)
-    cache = Path(args.cache) if args.ocr == "rapidocr" else Path(f"{args.cache}-{args.ocr}")
+    cache = ocr_cache(args.cache, args.ocr)
     receipts = []
     for image in images:
         page, seconds = ocr_pages(image, cache, engine)
