@@ -77,7 +77,6 @@ class PipelineExtract:
     loader: ModelLoader | None = None
     adapter: str | None = None  # a folder written by `ocula finetune`
     decoding: Literal["ranked", "json"] = "ranked"  # see ExtractOptions.decoding
-    rules: Literal["decide", "shortlist"] = "decide"  # see ExtractOptions.rules
     _state: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def identity(self) -> dict[str, Any]:
@@ -94,7 +93,6 @@ class PipelineExtract:
             }
             | self._adapter_identity()
             | ({"decoding": self.decoding} if self.decoding != "ranked" else {})
-            | ({"rules": self.rules} if self.rules != "decide" else {})
         )
 
     def _adapter_identity(self) -> dict[str, Any]:
@@ -127,11 +125,7 @@ class PipelineExtract:
         model = loader(self.model, **options)
         engine = self.engine or ("vlm" if model.capabilities.images else "ocr+llm")
         opts = ExtractOptions(
-            max_attempts=self.max_attempts,
-            on_error="partial",
-            grounded=self.grounded,
-            decoding=self.decoding,
-            rules=self.rules,
+            max_attempts=self.max_attempts, on_error="partial", grounded=self.grounded, decoding=self.decoding
         )
         from ocula.adapters.ocr import get_engine
 

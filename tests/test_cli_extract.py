@@ -36,7 +36,6 @@ def test_unknown_schema_is_a_usage_error(tmp_path: Path) -> None:
         (["--format", "xlsx", "--out", "o.jsonl"], "format 'xlsx'"),
         (["--format", "csv"], "give --out"),
         (["--decoding", "beam"], "decoding 'beam'"),
-        (["--rules", "loose"], "rules 'loose'"),
         (["--ocr", "easyocr"], "OCR engine 'easyocr'"),
     ],
 )
@@ -94,28 +93,21 @@ def _captured_extractor(monkeypatch: pytest.MonkeyPatch, *args: str) -> object:
     return seen["extract_fn"]
 
 
-def test_decoding_rules_and_ocr_options_reach_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decoding_and_ocr_options_reach_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
     default = _captured_extractor(monkeypatch)
-    assert (default.decoding, default.rules) == ("ranked", "decide")
-    assert not {"decoding", "rules"} & set(default.identity())  # keys of earlier runs unchanged
-    chosen = _captured_extractor(
-        monkeypatch, "--decoding", "json", "--ocr", "rapidocr+tesseract", "--rules", "shortlist"
-    )
-    assert chosen.decoding == "json" and chosen.ocr == "rapidocr+tesseract" and chosen.rules == "shortlist"
-    # a different setting is a different result
-    assert chosen.identity()["decoding"] == "json" and chosen.identity()["rules"] == "shortlist"
+    assert default.decoding == "ranked" and "decoding" not in default.identity()  # keys of earlier runs unchanged
+    chosen = _captured_extractor(monkeypatch, "--decoding", "json", "--ocr", "rapidocr+tesseract")
+    assert chosen.decoding == "json" and chosen.ocr == "rapidocr+tesseract"
+    assert chosen.identity()["decoding"] == "json"  # a different setting is a different result
 
 
-def test_an_adapter_brings_the_options_it_was_trained_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_an_adapter_brings_the_decoding_it_was_trained_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     adapter = tmp_path / "adapter"
     adapter.mkdir()
-    meta = {"base_model": "smollm2-135m", "extract_options": {"decoding": "json", "rules": "shortlist"}}
+    meta = {"base_model": "smollm2-135m", "extract_options": {"decoding": "json"}}
     (adapter / "ocula-adapter.json").write_text(json.dumps(meta))
     for name in ("adapter_config.json", "adapter_model.safetensors"):
         (adapter / name).write_text("{}")
-    trained = _captured_extractor(monkeypatch, "--adapter", str(adapter))
-    assert (trained.decoding, trained.rules) == ("json", "shortlist")
-    overridden = _captured_extractor(
-        monkeypatch, "--adapter", str(adapter), "--decoding", "ranked", "--rules", "decide"
-    )
-    assert (overridden.decoding, overridden.rules) == ("ranked", "decide")
+    assert _captured_extractor(monkeypatch, "--adapter", str(adapter)).decoding == "json"
+    overridden = _captured_extractor(monkeypatch, "--adapter", str(adapter), "--decoding", "ranked")
+    assert overridden.decoding == "ranked"

@@ -14,7 +14,6 @@ from tiny_models import save_tiny_lm
 from typer.testing import CliRunner
 
 import ocula
-import ocula.api
 import ocula.cli.extract  # registers the commands
 import ocula.cli.finetune  # registers the commands
 from ocula.cli import app
@@ -66,17 +65,11 @@ def test_finetune_writes_a_complete_adapter(tiny_adapter: Path, tiny_base: Path)
     assert meta["base_model"] == str(tiny_base.resolve()) and meta["schema"] == "SroieReceipt"
     assert meta["examples"] == 1 and len(meta["losses"]) == 2 and meta["gguf"] is True
     assert meta["settings"]["rank"] == 2 and meta["settings"]["layers"] == 1
-    # what `extract --adapter` decodes with: the model, not the layout rules, makes the choices it learnt
-    assert meta["extract_options"] == {"decoding": "json", "rules": "shortlist"}
+    assert meta["extract_options"] == {"decoding": "json"}  # what `extract --adapter` decodes with
     assert len(list((tiny_adapter / "ocr-cache").glob("*-rapidocr-150.json"))) == 1
 
 
-def test_extract_with_the_adapter_returns_a_valid_object(tiny_adapter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen = []
-    real = ocula.api.OcrLlmExtractor
-    monkeypatch.setattr(
-        ocula.api, "OcrLlmExtractor", lambda model, ocr, opts: seen.append(opts) or real(model, ocr, opts)
-    )
+def test_extract_with_the_adapter_returns_a_valid_object(tiny_adapter: Path) -> None:
     result = run("extract", str(RECEIPT), "--schema", "sroie", "--adapter", str(tiny_adapter), "-q")
     assert result.exit_code in (0, 1), result.stderr
     record = json.loads(result.stdout.strip().splitlines()[-1])
@@ -86,9 +79,6 @@ def test_extract_with_the_adapter_returns_a_valid_object(tiny_adapter: Path, mon
     extraction = ocula.extract(RECEIPT, "sroie", adapter=tiny_adapter, on_error="partial", max_attempts=1)
     assert extraction.model is not None and extraction.model.name == f"lm+{tiny_adapter.name}"
     assert extraction.value is None or isinstance(extraction.value, SroieReceipt)
-    assert (seen[0].decoding, seen[0].rules) == ("json", "shortlist")  # as the adapter was trained
-    ocula.extract(RECEIPT, "sroie", adapter=tiny_adapter, on_error="partial", max_attempts=1, rules="decide")
-    assert (seen[1].decoding, seen[1].rules) == ("json", "decide")  # an explicit option wins
 
 
 @pytest.mark.parametrize(
@@ -113,11 +103,10 @@ def test_no_usable_record_is_an_error(tmp_path: Path) -> None:
     assert result.stderr.strip().endswith("no usable labelled record (2 skipped)")
 
 
-@pytest.mark.parametrize(("option", "value"), [("--decoding", "beam"), ("--rules", "loose")])
-def test_an_unknown_decoding_or_rules_is_a_usage_error(tmp_path: Path, option: str, value: str) -> None:
+def test_an_unknown_decoding_is_a_usage_error(tmp_path: Path) -> None:
     examples = labelled(tmp_path, [{"source": str(RECEIPT), "value": GOLD}])
-    result = run("finetune", "--examples", str(examples), "--out", str(tmp_path / "a"), option, value)
-    assert result.exit_code == 2 and f"{option} {value!r}" in result.stderr
+    result = run("finetune", "--examples", str(examples), "--out", str(tmp_path / "a"), "--decoding", "beam")
+    assert result.exit_code == 2 and "--decoding 'beam'" in result.stderr
     assert not (tmp_path / "a").exists()
 
 

@@ -21,7 +21,6 @@ from ocula.schema_loader import resolve_schema
 
 ENGINES = ("ocr+llm", "vlm")
 DECODINGS = ("ranked", "json")
-RULES = ("decide", "shortlist")
 OCR_ENGINES = ("rapidocr", "tesseract", "rapidocr+tesseract")
 
 
@@ -117,14 +116,6 @@ def extract(
             "ranked, or what --adapter was trained for."
         ),
     ] = None,
-    rules: Annotated[
-        str | None,
-        typer.Option(
-            help="decide: layout rules choose where they can (the address block after the name, the largest "
-            "total); shortlist: they only narrow the candidates and the model chooses (for a fine-tuned model). "
-            "Default: decide, or what --adapter was trained for."
-        ),
-    ] = None,
 ) -> None:
     """Extract a schema from every input: one JSON line per document.
 
@@ -138,7 +129,6 @@ def extract(
     _choice("OCR engine", ocr, OCR_ENGINES)
     _choice("format", fmt, FORMATS)
     _choice("decoding", decoding, DECODINGS)
-    _choice("rules", rules, RULES)
     if fmt != "jsonl" and out is None:
         raise _usage(f"--format {fmt} writes a file next to --out; give --out")
     try:
@@ -151,9 +141,7 @@ def extract(
         except OculaError as err:
             raise _usage(f"--adapter {adapter}: {err}") from None
         name = model or info.base_model
-        trained = info.meta.get("extract_options", {})
-        decoding = decoding or trained.get("decoding")
-        rules = rules or trained.get("rules")
+        decoding = decoding or info.meta.get("extract_options", {}).get("decoding")
     else:
         name = model or DEFAULT_MODEL
     # on Ray each actor's threads follow the CPUs it reserves (see batch_ray)
@@ -169,7 +157,6 @@ def extract(
         loader=load_model,
         adapter=str(adapter) if adapter is not None else None,
         decoding=decoding or "ranked",  # type: ignore[arg-type]
-        rules=rules or "decide",  # type: ignore[arg-type]
     )
     try:
         summary = run_batch(

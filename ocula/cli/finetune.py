@@ -58,13 +58,6 @@ def finetune(
             help="The decoding the adapter is trained for (ranked or json); `ocula extract --adapter` uses it."
         ),
     ] = "ranked",
-    rules: Annotated[
-        str,
-        typer.Option(
-            help="shortlist: the model learns the choices layout rules would make (the address block, which total); "
-            "decide: the rules keep them. `ocula extract --adapter` uses it."
-        ),
-    ] = "shortlist",
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
     ocr_cache: Annotated[
         Path | None, typer.Option(help="Where page OCR is cached (default: OUT/ocr-cache; it holds page text).")
@@ -86,8 +79,6 @@ def finetune(
         raise _usage(f"--examples {examples}: no such file")
     if decoding not in ("ranked", "json"):
         raise _usage(f"--decoding {decoding!r}: use ranked or json")
-    if rules not in ("decide", "shortlist"):
-        raise _usage(f"--rules {rules!r}: use shortlist or decide")
     try:
         schema_cls = resolve_schema(schema)
     except OculaError as err:
@@ -114,7 +105,7 @@ def finetune(
             out,
             base_model=model,
             settings=settings,
-            options=ExtractOptions(decoding=decoding, rules=rules),  # type: ignore[arg-type]
+            options=ExtractOptions(decoding=decoding),  # type: ignore[arg-type]
             on_step=_step_printer(quiet),
         )
     except OculaError as err:
