@@ -44,10 +44,6 @@ class ExtractOptions:
     # "ranked": each field's candidates scored whole by the model (when it can score), then one constrained
     # pass; "json": one constrained JSON pass over all fields. See pipelines/rank.py.
     decoding: Literal["ranked", "json"] = "ranked"
-    # "decide": layout rules choose where they can (the address block after the name, the largest total);
-    # "shortlist": they only narrow the candidates and the model chooses, for a model fine-tuned on the
-    # user's documents (`ocula finetune --rules shortlist`).
-    rules: Literal["decide", "shortlist"] = "decide"
     on_error: Literal["raise", "partial"] = "raise"
     instructions: str | None = None
     max_new_tokens: int | None = None
@@ -202,15 +198,14 @@ class OcrLlmExtractor:
         t0 = time.perf_counter()
         bounded = schema_constraint(schema)
         lines = doc_lines(pages)
-        shortlist = opts.rules == "shortlist"
-        grounded = grounded_schema(bounded.schema, lines, pick=not shortlist) if opts.grounded else None
+        grounded = grounded_schema(bounded.schema, lines) if opts.grounded else None
         spec = grounded.schema if grounded else bounded.schema
         messages = extraction_messages(schema, lines, instructions=opts.instructions)
         timings["prepare"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         ranking = None
         if grounded is not None and opts.decoding == "ranked" and self.model.can_score:
-            ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines, shortlist=shortlist)
+            ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
         max_tokens = opts.max_new_tokens or bounded.max_tokens
         attempts: list[Attempt] = []
         value = gen = None

@@ -42,9 +42,8 @@ def _key(value: Any) -> str:
 
 
 class _Builder:
-    def __init__(self, lines: Sequence[DocLine], pick: bool = True) -> None:
+    def __init__(self, lines: Sequence[DocLine]) -> None:
         self.lines = lines
-        self.pick = pick
         self.cache: dict[Kind, list[Candidate]] = {}
         self.out = GroundedSchema({})
 
@@ -109,7 +108,7 @@ class _Builder:
             top=node.get(TOP_KEY),
             labels=node.get(LABELS_KEY, ()),
             exclude=node.get(EXCLUDE_KEY, ()),
-            pick=node.get(PICK_KEY) if self.pick else None,
+            pick=node.get(PICK_KEY),
         )
         if kind == "name":
             cands = prefer_legal_names(cands)
@@ -161,12 +160,9 @@ def _json_values(cand: Candidate, node: dict[str, Any]) -> list[Any]:
     return [number]
 
 
-def grounded_schema(bounded: dict[str, Any], lines: Sequence[DocLine], *, pick: bool = True) -> GroundedSchema:
-    """Replace each string/number leaf of a bounded JSON schema by the enum of its page candidates.
-
-    `pick=False` leaves out the `pick` hint (the largest total...): every candidate the other hints keep
-    stays a choice, for a model that learnt which one to take."""
-    builder = _Builder(lines, pick)
+def grounded_schema(bounded: dict[str, Any], lines: Sequence[DocLine]) -> GroundedSchema:
+    """Replace each string/number leaf of a bounded JSON schema by the enum of its page candidates."""
+    builder = _Builder(lines)
     schema = copy.deepcopy(bounded)
     defs = schema.pop("$defs", None)
     root = builder.visit(schema, "")

@@ -121,26 +121,6 @@ def block_after(lines: Sequence[DocLine], after: set[int], exclude: Sequence[str
     return block
 
 
-def block_variants(lines: Sequence[DocLine], block: Sequence[DocLine], after: set[int]) -> list[list[DocLine]]:
-    """Blocks near the one `block_after` found: starting up to one line before or after it and ending up to
-    two lines before or after it, below the lines `after`, on one page, at most `MAX_BLOCK_LINES` + 1 lines.
-    The rule's block comes first."""
-    if not block:
-        return []
-    by_id = {ln.id: ln for ln in lines}
-    first, last = block[0].id, block[-1].id
-    out = [list(block)]
-    for start in (first - 1, first, first + 1):
-        for end in range(last - 2, last + 3):
-            ids = range(start, end + 1)
-            if not ids or start <= max(after) or len(ids) > MAX_BLOCK_LINES + 1 or any(i not in by_id for i in ids):
-                continue
-            group = [by_id[i] for i in ids]
-            if len({ln.page for ln in group}) == 1 and group != out[0]:
-                out.append(group)
-    return out
-
-
 def rank_fields(
     model: ModelAdapter,
     messages: Sequence[Message],
@@ -149,14 +129,9 @@ def rank_fields(
     lines: Sequence[DocLine],
     *,
     length_power: float = LENGTH_POWER,
-    shortlist: bool = False,
 ) -> Ranking:
     """Choose each top-level enum field's value (see the module docstring); fields are visited in schema
-    order, so layout rules can refer to fields chosen before them.
-
-    `shortlist=True`: the block rule does not decide; the model chooses among the blocks near the rule's
-    (`block_variants`), for a model fine-tuned on the user's documents, which learnt where their blocks
-    start and end."""
+    order, so layout rules can refer to fields chosen before them."""
     ranking = Ranking()
     used: set[int] = set()
     props = grounded.schema.get("properties", {})
@@ -173,11 +148,13 @@ def rank_fields(
         chosen = None
         after = hints.get(AFTER_KEY)
         if kind == "multiline" and after in ranking.fields:
-            prev = _lines_of(grounded, grounded.kinds.get(after, "text"), ranking.fields[after].value)
-            block = block_after(lines, prev, hints.get(EXCLUDE_KEY, ()))
-            blocks = block_variants(lines, block, prev) if shortlist else [block]
-            joined = (" ".join(ln.text for ln in r) for b in blocks for r in group_readings(b))
-            texts = [t for t in dict.fromkeys(joined) if t in values]
+            prev = ranking.fields[after]
+            block = block_after(
+                lines, _lines_of(grounded, grounded.kinds.get(after, "text"), prev.value), hints.get(EXCLUDE_KEY, ())
+            )
+            texts = [
+                t for t in dict.fromkeys(" ".join(ln.text for ln in r) for r in group_readings(block)) if t in values
+            ]
             if len(texts) == 1:
                 chosen = RankedField(texts[0], 1.0, len(values), rule="block")
             elif texts:  # the engines read the block differently: the model chooses between the readings

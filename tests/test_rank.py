@@ -9,9 +9,9 @@ from ocula.adapters.models.base import Capabilities, Generation, GenerationReque
 from ocula.pipelines.candidates import DocLine, candidates_for
 from ocula.pipelines.extract import ExtractOptions, OcrLlmExtractor, schema_constraint
 from ocula.pipelines.grounded import grounded_schema
-from ocula.pipelines.rank import block_after, block_variants, rank_fields
+from ocula.pipelines.rank import block_after, rank_fields
 from ocula.schemas import BBox, Line, OCRPage
-from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY, LABELS_KEY, PICK_KEY, TOP_KEY, MultilineText
+from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY, TOP_KEY, MultilineText
 
 TEXTS = [
     "ACME TRADING SDN BHD",
@@ -171,80 +171,3 @@ def test_the_model_chooses_between_two_engines_readings_of_the_address_block():
     assert address.rule == "block" and 0.5 < address.probability < 1
     other = "NO5, JALAN MAWAR 2. TAMAN BUNGA, 81200 JOHOR BAHRU"
     assert other in {c.text for c in candidates_for("multiline", lines)}  # the first engine's reading was a choice
-
-
-def test_block_variants_start_and_end_near_the_rules_block():
-    lines = doc()
-    block = block_after(lines, {0}, exclude=["tel"])
-    variants = [[ln.id for ln in v] for v in block_variants(lines, block, {0})]
-    assert variants[0] == [2, 3, 4]  # the rule's block first
-    assert [3, 4] in variants and [2, 3] in variants and [1, 2, 3, 4, 5] in variants
-    assert all(v[0] > 0 for v in variants)  # never on the lines the block follows
-    assert len(variants) == len({tuple(v) for v in variants})
-    assert block_variants(lines, [], {0}) == []
-
-
-class Branch(BaseModel):
-    company: str = Field(json_schema_extra={TOP_KEY: 1})
-    address: MultilineText | None = Field(default=None, json_schema_extra={AFTER_KEY: "company", EXCLUDE_KEY: ["tel"]})
-    total: Decimal | None = Field(
-        default=None, json_schema_extra={LABELS_KEY: ["total"], EXCLUDE_KEY: ["cash"], PICK_KEY: "max"}
-    )
-
-
-class Strict(Prefers):
-    """Like Prefers, and a word it does not like costs as much as a liked one earns."""
-
-    def token_logprobs(self, prompt, continuations):
-        rows = super().token_logprobs(prompt, continuations)
-        for row, text in zip(rows, continuations, strict=True):
-            value = json.loads(text)
-            row[0] -= 0.9 * len(set(value.split()) - self.liked) if isinstance(value, str) else 0
-        return rows
-
-
-BRANCH_TEXTS = [
-    "ACME SDN BHD",
-    "ACME MIDVALLEY",
-    "NO 5, JALAN MAWAR 2,",
-    "81200 JOHOR",
-    "TEL: 07-1234567",
-    "TOTAL 12.50",
-    "TOTAL QTY 50.00",
-]
-
-
-def test_shortlist_lets_the_model_choose_the_block_and_the_total():
-    lines = doc(BRANCH_TEXTS)
-    bounded = schema_constraint(Branch)
-    model = Strict("NO 5, JALAN MAWAR 2, 81200 JOHOR")
-
-    decided = rank_fields(
-        model, [Message("user", "doc")], bounded.schema, grounded_schema(bounded.schema, lines), lines
-    )
-    assert decided.fields["address"].value == "ACME MIDVALLEY NO 5, JALAN MAWAR 2, 81200 JOHOR"  # the rule
-    assert decided.fields["address"].rule == "block"
-    assert decided.fields["total"].value == 50.0  # pick: max, a rule
-
-    grounded = grounded_schema(bounded.schema, lines, pick=False)
-    assert grounded.schema["properties"]["total"]["anyOf"][0]["enum"] == [12.5, 50.0]
-    shortlisted = rank_fields(model, [Message("user", "doc")], bounded.schema, grounded, lines, shortlist=True)
-    assert shortlisted.fields["address"].value == "NO 5, JALAN MAWAR 2, 81200 JOHOR"  # the model's choice
-    assert shortlisted.fields["address"].rule == "block" and shortlisted.fields["address"].probability < 1
-    assert shortlisted.fields["total"].rule is None  # two totals left: the model chose
-
-
-def test_extract_options_rules_reach_the_ranking():
-    lines = [ln.text for ln in doc(BRANCH_TEXTS)]
-    ocr = OCRPage(
-        page=0,
-        width=400,
-        height=200,
-        lines=[Line(text=t, box=BBox(x0=0, y0=20 * i, x1=10 * len(t), y1=20 * i + 15)) for i, t in enumerate(lines)],
-    )
-    answer = '{"company":"ACME SDN BHD","address":"NO 5, JALAN MAWAR 2, 81200 JOHOR","total":12.5}'
-    model = Strict("NO 5, JALAN MAWAR 2, 81200 JOHOR", answer)
-    result = OcrLlmExtractor(model, None, ExtractOptions(rules="shortlist")).run_on_pages([ocr], Branch)
-    assert result.value.address == "NO 5, JALAN MAWAR 2, 81200 JOHOR"
-    assert result.fields["address"].confidence < 1  # the model chose among blocks (a rule's choice counts 1.0)
-    assert result.fields["address"].box.y0 == 40  # grounded to its own lines
