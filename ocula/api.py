@@ -35,6 +35,17 @@ def ocr_engine(name: str = "rapidocr", **options: Any) -> Any:
     return get_engine(name, **options)
 
 
+TRAINED_OPTIONS = ("decoding",)  # how the model was asked in training: extraction asks the same way
+
+
+def _trained_options(adapter: str | os.PathLike[str]) -> dict[str, Any]:
+    """The extraction options an adapter was trained with (recorded by `ocula finetune`)."""
+    from ocula.adapters.models.lora_load import read_adapter
+
+    recorded = read_adapter(adapter).meta.get("extract_options", {})
+    return {k: v for k, v in recorded.items() if k in TRAINED_OPTIONS}
+
+
 def extract(
     source: Source | Document,
     schema: type[BaseModel] | str = Receipt,
@@ -59,7 +70,8 @@ def extract(
     The default engine, `ocr+llm`, OCRs each page and lets a small local language model choose each field's
     value among the page's text under a grammar, so every string value is text printed on the page and has
     a box. `engine="vlm"` reads the page image with a vision-language model instead. `adapter` is a folder
-    written by `ocula finetune`: the model (by default the adapter's base model) runs with that LoRA applied.
+    written by `ocula finetune`: the model (by default the adapter's base model) runs with that LoRA applied,
+    and with the decoding it was trained for unless `options` name another.
     """
     schema_cls = resolve_schema(schema)
     # engine="vlm" with a served model ("openai:...") is the user saying that the served model reads images
@@ -69,6 +81,7 @@ def extract(
         if isinstance(model, ModelAdapter):
             raise ModelError("adapter= applies to a model given by name; pass load_model(name, adapter=...) instead")
         load_options["adapter"] = adapter
+        options = {**_trained_options(adapter), **options}
     llm = model if isinstance(model, ModelAdapter) else load_model(model, **load_options)
     engine = engine or ("vlm" if llm.capabilities.images else "ocr+llm")
     opts = ExtractOptions(

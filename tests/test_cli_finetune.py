@@ -14,6 +14,7 @@ from tiny_models import save_tiny_lm
 from typer.testing import CliRunner
 
 import ocula
+import ocula.api
 import ocula.cli.extract  # registers the commands
 import ocula.cli.finetune  # registers the commands
 from ocula.cli import app
@@ -69,7 +70,12 @@ def test_finetune_writes_a_complete_adapter(tiny_adapter: Path, tiny_base: Path)
     assert len(list((tiny_adapter / "ocr-cache").glob("*-rapidocr-150.json"))) == 1
 
 
-def test_extract_with_the_adapter_returns_a_valid_object(tiny_adapter: Path) -> None:
+def test_extract_with_the_adapter_returns_a_valid_object(tiny_adapter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+    real = ocula.api.OcrLlmExtractor
+    monkeypatch.setattr(
+        ocula.api, "OcrLlmExtractor", lambda model, ocr, opts: seen.append(opts) or real(model, ocr, opts)
+    )
     result = run("extract", str(RECEIPT), "--schema", "sroie", "--adapter", str(tiny_adapter), "-q")
     assert result.exit_code in (0, 1), result.stderr
     record = json.loads(result.stdout.strip().splitlines()[-1])
@@ -79,6 +85,9 @@ def test_extract_with_the_adapter_returns_a_valid_object(tiny_adapter: Path) -> 
     extraction = ocula.extract(RECEIPT, "sroie", adapter=tiny_adapter, on_error="partial", max_attempts=1)
     assert extraction.model is not None and extraction.model.name == f"lm+{tiny_adapter.name}"
     assert extraction.value is None or isinstance(extraction.value, SroieReceipt)
+    assert seen[0].decoding == "json"  # as the adapter was trained
+    ocula.extract(RECEIPT, "sroie", adapter=tiny_adapter, on_error="partial", max_attempts=1, decoding="ranked")
+    assert seen[1].decoding == "ranked"  # an explicit option wins
 
 
 @pytest.mark.parametrize(
