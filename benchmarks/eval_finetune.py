@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         layers=args.layers or None,
     )
     threads = {"n_threads": args.threads} if args.threads else {}
-    opts = {k: v for k, v in (("decoding", args.decoding), ("rules", args.rules)) if v}
+    opts = {"decoding": args.decoding} if args.decoding else {}
     base = load_model(args.model, **threads)
     zero_shot = score(base, docs, truths, **opts)
     tuned: dict[str, dict[str, bool]] = {}
@@ -125,7 +125,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "folds": args.folds,
         "settings": settings.as_dict(),
         "decoding": args.decoding or "default",
-        "rules": args.rules or "default",
         "ocr": args.ocr,
         "zero_shot": accuracy(zero_shot),
         "fine_tuned": accuracy(tuned),
@@ -180,9 +179,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grad-accum", type=int, default=2)
     parser.add_argument(
         "--decoding", default="", help="the pipeline's decoding for training and tests (default: its own)"
-    )
-    parser.add_argument(
-        "--rules", default="", help="decide or shortlist: whether layout rules choose or the model (default: decide)"
     )
     parser.add_argument("--ocr", default="rapidocr", help="OCR engine, e.g. rapidocr+tesseract")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all cores)")
