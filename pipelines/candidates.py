@@ -204,8 +204,10 @@ def to_decimal(text: str) -> Decimal | None:
 
 # --- text spans --------------------------------------------------------------------------------------
 # Where a line splits into fields: runs of spaces, colons, brackets, bars, " - ", and before a trailing
-# registration number ("KING'S CONFECTIONERY S/B 273500-U").
-_SPLIT = re.compile(r"\s{2,}|\s*:\s+|(?<=[A-Za-z])\s*:\s*|\s*\|\s*|\s+-\s+|\s*\(|\)|\s+(?=[A-Z]{0,3}\d{5,}-?[A-Z]?$)")
+# registration number ("KING'S CONFECTIONERY S/B 273500-U", "... S/B 273500-U (GKJ)").
+_SPLIT = re.compile(
+    r"\s{2,}|\s*:\s+|(?<=[A-Za-z])\s*:\s*|\s*\|\s*|\s+-\s+|\s*\(|\)|\s+(?=[A-Z]{0,3}\d{5,}-?[A-Z]?(?:\s*\([^()]*\))?$)"
+)
 MAX_JOINED_LINES = 5
 
 
@@ -341,11 +343,29 @@ LEGAL_FORMS = (
 _LEGAL_END = re.compile(rf"(?<![a-z])(?:{'|'.join(re.escape(f) for f in LEGAL_FORMS)})\.?$", re.I)
 
 
+_LEGAL_WORD = re.compile(rf"(?<![a-z])(?:{'|'.join(re.escape(f) for f in LEGAL_FORMS)})\.?(?![a-z])", re.I)
+
+
+def _bare_name(text: str) -> str:
+    """The name without its legal forms and bracketed parts ("POPULAR BOOK" of "POPULAR BOOK CO. (M) SDN BHD")."""
+    return _LEGAL_WORD.sub(" ", re.sub(r"\([^()]*\)", " ", text)).strip(" .,&-/")
+
+
 def prefer_legal_names(cands: list[Candidate]) -> list[Candidate]:
     """Names that end in a legal form ("... SDN BHD", "... GmbH") when there are any: an organisation's
-    full name, not the first line of it nor its brand."""
-    kept = [c for c in cands if _LEGAL_END.search(c.text) and _LEGAL_END.sub("", c.text).strip(" .,(")]
-    return kept or cands
+    full name, not the first line of it nor its brand. A name must have more than legal forms ("CO. (M)
+    SDN BHD" is the tail of a name), and one that a longer name extends only by legal forms ("SWC
+    ENTERPRISE" of "SWC ENTERPRISE SDN BHD") gives way to it."""
+    kept = [c for c in cands if _LEGAL_END.search(c.text) and _bare_name(c.text)]
+    fuller = [
+        c
+        for c in kept
+        if not any(
+            len(o.text) > len(c.text) and o.text.startswith(c.text) and not _bare_name(o.text[len(c.text) :])
+            for o in kept
+        )
+    ]
+    return fuller or kept or cands
 
 
 def is_name(text: str) -> bool:

@@ -33,6 +33,13 @@ from .grounded import GroundedSchema
 LENGTH_POWER = 0.5
 TEXT_KINDS = ("text", "multiline", "name")
 MAX_BLOCK_LINES = 5
+# A five-digit postal code, and the town after it on the line if there is one.
+_POSTCODE_LINE = re.compile(r"(?<![\w-])\d{5}(?![\w-])(?P<town>\W*[^\W\d_]{2,})?")
+# A street or lot number starting a line ("4-20,", "No 2A", "LOT 38", "12 Jalan").
+_NUMBERED = re.compile(r"(?:(?:no|lot)\b\.?\s*:?\s*)?\d", re.I)
+# A line that is one word, a state or country below the town ("JOHOR", "MALAYSIA.").
+_REGION = re.compile(r"\s*[^\W\d_]{3,}\.?\s*")
+_PHONE_DIGITS = 7  # a line of at least this many digits and no letters is a phone or an identifier
 # A line that is only an identifier or a bracketed number ("(867388-U)", "BR No.:(124525-H)").
 _ID_LINE = re.compile(r"[(\[]?[A-Z]{0,4}[\d\- ]{4,}[A-Z]?[)\]]?|.*[(\[][^()]*\d[^()]*[)\]]\s*")
 
@@ -91,17 +98,42 @@ def _lines_of(grounded: GroundedSchema, kind: str, value: Any) -> set[int]:
     return set(found[0].line_ids) if found else set()
 
 
+def _closes(block: Sequence[DocLine]) -> bool:
+    """Whether the block already holds the postal code and the town: a line with a postcode and a word
+    after it ("40300 Shah Alam"), or a line that ends with the postcode and a line below it (the town)."""
+    for i, line in enumerate(block):
+        found = _POSTCODE_LINE.search(line.text)
+        if found and (found.group("town") or i < len(block) - 1):
+            return True
+    return False
+
+
+def _branch_name(block: Sequence[DocLine]) -> bool:
+    """A first line with no digit before a line that starts with a street or lot number: the branch's or
+    mall's name ("IKEA Cheras" above "No 2A Jalan Cochrane"), not part of the address."""
+    return (
+        len(block) > 1 and not any(ch.isdigit() for ch in block[0].text) and _NUMBERED.match(block[1].text) is not None
+    )
+
+
 def block_after(lines: Sequence[DocLine], after: set[int], exclude: Sequence[str]) -> list[DocLine]:
     """The lines of a multiline value that follows the lines `after`: it starts at the first line below
     them that is not an identifier, phone number or date line, and stops before the next such line (or
-    a line naming an excluded label), at most `MAX_BLOCK_LINES` lines, on one page."""
+    a line naming an excluded label), at most `MAX_BLOCK_LINES` lines, on one page.
+
+    Address layout: a block that holds the postcode and the town ends there (a branch code or a store
+    name printed below is not part of it) unless the next line has a postcode too or is one word (the
+    state or country), and a first line without digits above a numbered street line is a branch name,
+    left out."""
     if not after:
         return []
     others = {i for kind in ("phone", "date", "email", "url") for c in candidates_for(kind, lines) for i in c.line_ids}
 
     def boundary(line: DocLine) -> bool:
         text = line.text.strip()
-        return line.id in others or has_label(text.lower(), exclude) or _ID_LINE.fullmatch(text) is not None
+        if line.id in others or has_label(text.lower(), exclude) or _ID_LINE.fullmatch(text) is not None:
+            return True
+        return not any(ch.isalpha() for ch in text) and sum(ch.isdigit() for ch in text) >= _PHONE_DIGITS
 
     by_id = {ln.id: ln for ln in lines}
     last = by_id[max(after)]
@@ -115,10 +147,12 @@ def block_after(lines: Sequence[DocLine], after: set[int], exclude: Sequence[str
             if line.id - last.id > 3:  # the block does not start near the lines it follows
                 break
             continue
+        if block and _closes(block) and not _POSTCODE_LINE.search(line.text) and not _REGION.fullmatch(line.text):
+            break
         block.append(line)
         if len(block) == MAX_BLOCK_LINES:
             break
-    return block
+    return block[1:] if _branch_name(block) else block
 
 
 def rank_fields(

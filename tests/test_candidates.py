@@ -86,8 +86,9 @@ def test_spans_join_segments_and_keep_brackets_paired():
     assert not any(s.count("(") != s.count(")") for s in spans)
 
 
-def test_a_trailing_registration_number_is_a_separator():
-    ln = line(0, "KING'S CONFECTIONERY S/B 273500-U")
+@pytest.mark.parametrize("text", ["KING'S CONFECTIONERY S/B 273500-U", "KING'S CONFECTIONERY S/B 273500-U (GKJ)"])
+def test_a_trailing_registration_number_is_a_separator(text):
+    ln = line(0, text)
     assert "KING'S CONFECTIONERY S/B" in {ln.text[s:e] for s, e in text_spans(ln)}
 
 
@@ -151,6 +152,20 @@ def test_names_ending_in_a_legal_form_are_preferred():
     assert "SDN BHD" not in names and "MYDIN MART" not in names
     plain = candidates_for("name", [line(0, "THAI DELICIOUS RESTAURANT")])
     assert prefer_legal_names(plain) == plain  # no legal form anywhere: nothing is dropped
+
+
+@pytest.mark.parametrize(
+    ("texts", "full"),
+    [
+        (["POPULAR BOOK", "CO. (M) SDN BHD (113825-W)"], "POPULAR BOOK CO. (M) SDN BHD"),  # not the legal form alone
+        (["SWC", "ENTERPRISE", "SDN", "BHD"], "SWC ENTERPRISE SDN BHD"),  # not cut before its last legal form
+    ],
+)
+def test_the_full_legal_name_is_preferred_to_its_parts(texts, full):
+    from ocula.pipelines.candidates import prefer_legal_names
+
+    names = [c.text for c in prefer_legal_names(candidates_for("name", [line(i, t) for i, t in enumerate(texts)]))]
+    assert names == [full]
 
 
 def test_alternative_readings_give_text_candidates_on_the_same_line():

@@ -8,7 +8,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY, LABELS_KEY, PICK_KEY, TOP_KEY, DateText, MultilineText, NameText
 
-TOTAL_LABELS = ["total", "grand total", "nett total", "net total", "total amount", "amount due", "total incl", "jumlah"]
+TOTAL_LABELS = [
+    "total",
+    "grand total",
+    "nett total",
+    "net total",
+    "total amount",
+    "amount due",
+    "due",
+    "total incl",
+    "jumlah",
+]
 NOT_TOTAL = [
     "sub total",
     "subtotal",
