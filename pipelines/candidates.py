@@ -340,10 +340,9 @@ LEGAL_FORMS = (
     "enterprise",
     "trading",
 )
-_LEGAL_END = re.compile(rf"(?<![a-z])(?:{'|'.join(re.escape(f) for f in LEGAL_FORMS)})\.?$", re.I)
-
-
-_LEGAL_WORD = re.compile(rf"(?<![a-z])(?:{'|'.join(re.escape(f) for f in LEGAL_FORMS)})\.?(?![a-z])", re.I)
+_LEGAL_FORM = rf"(?<![a-z])(?:{'|'.join(re.escape(f) for f in LEGAL_FORMS)})\.?"
+_LEGAL_END = re.compile(rf"{_LEGAL_FORM}$", re.I)
+_LEGAL_WORD = re.compile(rf"{_LEGAL_FORM}(?![a-z])", re.I)
 
 
 def _bare_name(text: str) -> str:
