@@ -119,10 +119,13 @@ _MONTHS = {
     for m in names
 }
 _MON = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+# A date ends at a non-digit, or, with a four-digit year, where a time printed against it starts
+# ("14/03/20185:57:07PM").
+_END = r"(?:(?!\d)|(?<=\d{4})(?=\d{1,2}:\d\d))"
 # (pattern, order of the numeric parts) — tried in order; spans may not overlap.
 DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), "ymd"),
-    (re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>(?:19|20)?\d\d)(?!\d)"), "dmy"),
+    (re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})[-/.](?P<m>\d{{1,2}})[-/.](?P<y>(?:19|20)?\d\d){_END}"), "dmy"),
     (
         re.compile(rf"(?<!\w)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ -/.]*{_MON}[ -/.,]*(?P<y>(?:19|20)?\d\d)(?!\d)", re.I),
         "dMy",
@@ -451,15 +454,19 @@ def has_label(text: str, labels: Sequence[str]) -> bool:
     return any(_phrase(label).search(text) for label in labels)
 
 
+# What may stand between a label and its qualifier: punctuation and a rate ("Total 6% supplies").
+_RATE = re.compile(r"^[\s:.\-]*(?:\d+(?:\.\d+)?\s*%\s*)?")
+
+
 def _labelled(text: str, labels: Sequence[str], exclude: Sequence[str]) -> bool:
     """A label on the row that is neither part of an excluded phrase ("total" in "sub total") nor qualified
-    by one right before or after it ("cash total", "total gst", "total qty")."""
+    by one right before or after it ("cash total", "total gst", "total 6% supplies")."""
     inside = [m.span() for x in exclude for m in _phrase(x).finditer(text)]
     for label in labels:
         for m in _phrase(label).finditer(text):
             if any(s <= m.start() and m.end() <= e for s, e in inside):
                 continue
-            after = text[m.end() :].lstrip(" :.-")
+            after = _RATE.sub("", text[m.end() :])
             before = text[: m.start()].rstrip(" :.-")
             if any(_phrase(x).match(after) or re.search(rf"{_phrase(x).pattern}$", before) for x in exclude):
                 continue
@@ -475,13 +482,15 @@ def apply_hints(
     labels: Sequence[str] = (),
     exclude: Sequence[str] = (),
     pick: str | None = None,
+    rounded: Sequence[str] = (),
 ) -> list[Candidate]:
     """Narrow candidates by layout hints; a hint that would leave nothing is ignored.
 
     `top` keeps the first lines of a page; `exclude` drops values on a row that names an excluded label
     and no wanted one ("Sub Total", "Cash", but not "Total (incl. GST)"); `labels` keeps values on a row
     with a wanted label, or, failing that, on the line after one; `pick` then keeps one value: the
-    largest or smallest (by parsed value), or the first or last in reading order.
+    largest or smallest (by parsed value), or the first or last in reading order. A picked amount then gives
+    way to one on a row labelled `rounded` that is less than 0.10 away (the total after cash rounding).
     """
     out = cands
     if top:
@@ -504,7 +513,27 @@ def apply_hints(
         out = kept or out
     if pick and out:
         out = _pick(out, pick)
+    if rounded and len(out) >= 1:
+        out = _rounded(out, cands, lines, rounded) or out
     return out
+
+
+ROUNDING_STEP = Decimal("0.10")
+
+
+def _rounded(
+    picked: list[Candidate], cands: list[Candidate], lines: Sequence[DocLine], labels: Sequence[str]
+) -> list[Candidate]:
+    values = {c.parsed for c in picked}
+    if len(values) != 1 or not isinstance(value := next(iter(values)), Decimal):
+        return []
+    return [
+        c
+        for c in cands
+        if isinstance(c.parsed, Decimal)
+        and 0 < abs(c.parsed - value) < ROUNDING_STEP < c.parsed
+        and has_label(_row_text(c, lines, with_next=False), labels)
+    ]
 
 
 def _pick(cands: list[Candidate], how: str) -> list[Candidate]:

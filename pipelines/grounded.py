@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, PICK_KEY, TOP_KEY, Kind, kind_of
+from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, PICK_KEY, ROUNDED_KEY, TOP_KEY, Kind, kind_of
 
 from .candidates import Candidate, DocLine, apply_hints, candidates_for, prefer_legal_names
 
@@ -109,6 +109,7 @@ class _Builder:
             labels=node.get(LABELS_KEY, ()),
             exclude=node.get(EXCLUDE_KEY, ()),
             pick=node.get(PICK_KEY),
+            rounded=node.get(ROUNDED_KEY, ()),
         )
         if kind == "name":
             cands = prefer_legal_names(cands)

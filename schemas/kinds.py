@@ -35,7 +35,10 @@ LABELS_KEY = "x-ocula-labels"  # list[str]: prefer values on the row of (or the 
 EXCLUDE_KEY = "x-ocula-exclude"  # list[str]: never values on the row of one of these labels
 AFTER_KEY = "x-ocula-after"  # str: a multiline value is the block of lines right after this field's lines
 PICK_KEY = "x-ocula-pick"  # "max" | "min" | "first" | "last": how to choose among the candidates the hints left
-HINT_KEYS = (KIND_KEY, TOP_KEY, LABELS_KEY, EXCLUDE_KEY, AFTER_KEY, PICK_KEY)
+# list[str]: an amount on the row of one of these labels, less than 0.10 from the picked one, replaces it
+# (cash rounding: "Rounding RM 45.35" under "Total 45.34")
+ROUNDED_KEY = "x-ocula-rounded"
+HINT_KEYS = (KIND_KEY, TOP_KEY, LABELS_KEY, EXCLUDE_KEY, AFTER_KEY, PICK_KEY, ROUNDED_KEY)
 
 
 def kind_field(kind: Kind) -> dict[str, str]:

@@ -20,6 +20,7 @@ def line(i: int, text: str) -> DocLine:
         ("Mar 5, 2018", [date(2018, 3, 5)]),
         ("31.12.19", [date(2019, 12, 31)]),
         ("12-JAN-19 10:00", [date(2019, 1, 12)]),
+        ("14/03/20185:57:07PM", [date(2018, 3, 14)]),  # a time printed against a four-digit year
     ],
 )
 def test_dates_in_many_printed_formats(text, expected):
@@ -31,6 +32,8 @@ def test_dates_in_many_printed_formats(text, expected):
 def test_no_false_dates():
     assert find_dates("Invoice 123456 total 45.90") == []
     assert find_dates("32/13/2019") == []
+    assert find_dates("1/2/2018123") == []  # digits after the year that are not a time
+    assert find_dates("14/03/185:57") == []  # a two-digit year cannot be told from the time
 
 
 @pytest.mark.parametrize(

@@ -79,10 +79,18 @@ def test_excluded_words_drop_a_row_only_when_no_wanted_label_stands_on_its_own()
 
     class T(BaseModel):
         total: Decimal | None = Field(
-            default=None, json_schema_extra={LABELS_KEY: ["total"], EXCLUDE_KEY: ["sub total", "gst", "qty", "cash"]}
+            default=None,
+            json_schema_extra={LABELS_KEY: ["total"], EXCLUDE_KEY: ["sub total", "gst", "qty", "cash", "supplies"]},
         )
 
-    rows = ["Sub Total 40.00", "Total GST 2.40", "Total Qty 3.00", "Total Sales (Inclusive of GST) 42.40", "Cash 50.00"]
+    rows = [
+        "Sub Total 40.00",
+        "Total GST 2.40",
+        "Total Qty 3.00",
+        "Total 0% supplies: 139.01",  # the qualifier may follow a rate
+        "Total Sales (Inclusive of GST) 42.40",
+        "Cash 50.00",
+    ]
     lines = [DocLine(i, 0, text, BBox(x0=0, y0=20 * i, x1=300, y1=20 * i + 15)) for i, text in enumerate(rows)]
     g = grounded_schema(bounded_schema(T).schema, lines)
     totals = next(a for a in g.schema["properties"]["total"]["anyOf"] if "enum" in a)["enum"]
@@ -102,3 +110,27 @@ def test_required_field_with_nothing_of_its_kind_falls_back_to_page_lines():
     g = grounded_schema(bounded_schema(Need).schema, LINES)
     assert g.schema["properties"]["phone"]["enum"][0] == "ACME STORE"
     assert "phone" not in g.ungrounded
+
+
+def test_receipt_date_is_not_a_card_expiry_date():
+    from ocula.schemas.ready.receipt import Receipt
+
+    rows = ["ACME STORE SDN BHD", "27/02/18 21:22", "Card Expiry: 31/05/18", "TOTAL 12.50"]
+    lines = [DocLine(i, 0, text, BBox(x0=0, y0=20 * i, x1=300, y1=20 * i + 15)) for i, text in enumerate(rows)]
+    g = grounded_schema(bounded_schema(Receipt).schema, lines)
+    dates = next(a for a in g.schema["properties"]["date"]["anyOf"] if "enum" in a)["enum"]
+    assert dates == ["27/02/18"]
+
+
+def test_receipt_total_is_the_amount_after_cash_rounding():
+    from ocula.schemas.ready.receipt import Receipt
+
+    def totals(rows: list[str]) -> list[float]:
+        lines = [DocLine(i, 0, text, BBox(x0=0, y0=20 * i, x1=300, y1=20 * i + 15)) for i, text in enumerate(rows)]
+        g = grounded_schema(bounded_schema(Receipt).schema, lines)
+        return next(a for a in g.schema["properties"]["total"]["anyOf"] if "enum" in a)["enum"]
+
+    rows = ["ACME STORE SDN BHD", "Total Sales (Inclusive GST) RM 45.34", "Rounding Adjustment RM 0.01"]
+    assert totals(rows) == [45.34]  # the adjustment is not the total
+    assert totals([*rows, "Rounding RM 45.35", "CREDIT RM 45.35"]) == [45.35]
+    assert totals([*rows, "Rounding RM 48.35"]) == [45.34]  # too far from the total to be its rounding

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ocula.adapters.ocr import CombinedEngine, OCREngine, get_engine, is_available
-from ocula.adapters.ocr.combined import assign_words, respace, with_alternatives, word_starts
+from ocula.adapters.ocr.combined import assign_words, respace, respell, unconfuse, with_alternatives, word_starts
 from ocula.pipelines.ocr import ocr_image
 from ocula.pipelines.reading_order import merge_row_fragments
 from ocula.schemas import BBox, Line, ModelError, OCRPage, Word
@@ -40,7 +40,7 @@ SECOND_WORDS = [
     word("TAMAN", 10, 52, 100, 78),
     word("SRI", 110, 52, 150, 78),
     word("PUTRA,", 160, 52, 300, 78),
-    word("TOTAL", 12, 92, 88, 118),
+    word("T0TAL", 12, 92, 88, 118),
     word("stray", 500, 300, 560, 330),  # on no line of the first engine
 ]
 
@@ -51,7 +51,7 @@ def second_page() -> OCRPage:
 
 def test_words_go_to_the_line_holding_their_centre_left_to_right():
     groups = assign_words(FIRST, SECOND_WORDS)
-    assert [[w.text for w in g] for g in groups] == [["SYARIKAT", "GIN", "KEE"], ["TAMAN", "SRI", "PUTRA,"], ["TOTAL"]]
+    assert [[w.text for w in g] for g in groups] == [["SYARIKAT", "GIN", "KEE"], ["TAMAN", "SRI", "PUTRA,"], ["T0TAL"]]
 
 
 def test_a_word_between_two_overlapping_lines_goes_to_the_nearer_one():
@@ -60,11 +60,12 @@ def test_a_word_between_two_overlapping_lines_goes_to_the_nearer_one():
     assert [len(g) for g in groups] == [0, 1]
 
 
-def test_same_characters_take_both_engines_spaces_and_different_ones_become_an_alternative():
+def test_same_characters_take_both_engines_spaces_known_misreadings_are_mended_other_ones_become_alternatives():
     primary = OCRPage(width=600, height=400, lines=FIRST, engine="a")
     result = with_alternatives(primary, second_page().model_copy(update={"engine": "b"}))
-    assert [ln.text for ln in result.lines] == ["SYARIKAT GIN KEE", "TAMAN SRI PUTRA.", "TOTAL"]
-    assert [ln.alternatives for ln in result.lines] == [["SYARIKAT GINKEE"], ["TAMAN SRI PUTRA,"], []]
+    # "PUTRA." is a known misreading of the first engine: the second engine's ',' is taken
+    assert [ln.text for ln in result.lines] == ["SYARIKAT GIN KEE", "TAMAN SRI PUTRA,", "TOTAL"]
+    assert [ln.alternatives for ln in result.lines] == [["SYARIKAT GINKEE"], [], ["T0TAL"]]
     assert [ln.box for ln in result.lines] == [ln.box for ln in FIRST]
     assert result.engine == "a+b"
 
@@ -86,6 +87,44 @@ def test_respace(text: str, other: str, merged: str | None):
     assert respace(text, other) == merged
 
 
+@pytest.mark.parametrize(
+    ("text", "other", "mended"),
+    [
+        ("TAMAN SRI PUTRA.", "TAMAN SRI PUTRA,", "TAMAN SRI PUTRA,"),
+        ("Jalan Kenari 5. Bandar", "Jalan Kenari 5 , Bandar", "Jalan Kenari 5, Bandar"),  # the first's spaces
+        ("Taste Of The WorId", "Taste Of The World", "Taste Of The World"),
+        ("PERMAS JAYÀ", "PERMAS JAYA", "PERMAS JAYA"),
+        ("RM 12.50", "RM 12,50", None),  # inside a number '.' is read right
+        ("INVOICE", "lNVOICE", None),  # 'I' starting a capital word is right
+        ("IKANO HANDEL", "TKANO HANDEL", None),  # any other difference: no mending
+        ("PUTRA. 81200", "PUTRA, 8I200", None),
+        ("TOTAL", "total", None),  # case only: nothing to mend
+    ],
+)
+def test_unconfuse(text: str, other: str, mended: str | None):
+    assert unconfuse(text, other) == mended
+
+
+def test_mended_words_still_spell_the_line_so_their_boxes_cover_it():
+    first = line("Of The WorId", 0, 0, 120, 10).model_copy(
+        update={"words": [word("Of", 0, 0, 20, 10), word("The", 25, 0, 55, 10), word("WorId", 60, 0, 120, 10)]}
+    )
+    other = OCRPage(
+        width=200,
+        height=20,
+        lines=[
+            line("x", 0, 0, 1, 1).model_copy(
+                update={"words": [word("Of", 0, 0, 20, 10), word("The", 25, 0, 55, 10), word("World", 60, 0, 120, 10)]}
+            )
+        ],
+    )
+    mended = with_alternatives(OCRPage(width=200, height=20, lines=[first]), other).lines[0]
+    assert mended.text == "Of The World"
+    assert [w.text for w in mended.words] == ["Of", "The", "World"]
+    assert [w.box for w in mended.words] == [w.box for w in first.words]
+    assert respell(first.words[:1], "Of The World") == first.words[:1]  # words short of the text: unchanged
+
+
 def test_respace_splits_letters_where_the_first_engines_words_split():
     first = line("PERNIAGAAN GINKEE", 0, 0, 100, 10).model_copy(
         update={"words": [word("PERNIAGAAN", 0, 0, 50, 10), word("GIN", 55, 0, 70, 10), word("KEE", 75, 0, 100, 10)]}
@@ -103,7 +142,7 @@ def test_combined_engine_runs_both_and_keeps_the_first_engines_boxes():
     result = engine.read(np.full((400, 600, 3), 255, np.uint8), page=2)
     assert (first.calls, second.calls) == (1, 1)
     assert result.engine == "first+second" and result.page == 2
-    assert result.lines[0].text == "SYARIKAT GIN KEE" and result.lines[1].alternatives == ["TAMAN SRI PUTRA,"]
+    assert result.lines[0].text == "SYARIKAT GIN KEE" and result.lines[2].alternatives == ["T0TAL"]
 
 
 def test_combined_names_in_the_registry():

@@ -4,13 +4,16 @@ Engines err differently: RapidOCR finds more lines and reads digits better, Tess
 RapidOCR drops ("GINKEE", "NO290, JALANAIR") and reads some letters and punctuation it confuses ("WorId",
 "PUTRA." for "PUTRA,"). Where the two read the same characters, the line keeps the first engine's characters
 with the second engine's spaces where they fall between words (not inside numbers; inside a run of letters
-only where the first engine's word boxes split too), and the unmerged text is kept as an alternative; where
-they read different characters, the second reading is kept as `Line.alternatives`, for extraction to choose
-between (no vote on a character is taken). Every reading stays tied to the same box on the page.
+only where the first engine's word boxes split too), and the unmerged text is kept as an alternative. Where
+they differ only in characters the first engine is known to misread ('.' for ',', "WorId", "JAYÀ"), the
+second engine's characters replace them (`unconfuse`). Where they read other characters, the second reading
+is kept as `Line.alternatives`, for extraction to choose between (no other vote on a character is taken).
+Every reading stays tied to the same box on the page.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -82,6 +85,51 @@ def respace(text: str, other: str, breaks: set[int] | frozenset[int] = frozenset
     return "".join((" " if i in spaces and i > 0 else "") + ch for i, ch in enumerate(chars))
 
 
+def _confused(mine: str, theirs: str, before: str, after: str) -> bool:
+    """Whether the first engine's `mine` is a known misreading of `theirs` in this context: '.' for ','
+    outside a number ("PUTRA." for "PUTRA,"), 'I' for 'l' inside a lowercase word ("WorId"), an accented
+    letter for its plain one ("JAYÀ")."""
+    if mine == "." and theirs == ",":
+        return not (before.isdigit() and after.isdigit())
+    if mine == "I" and theirs == "l":
+        return before.islower() or after.islower()
+    plain = unicodedata.normalize("NFKD", mine).encode("ascii", "ignore").decode()
+    return mine != theirs and theirs.isascii() and plain == theirs
+
+
+def unconfuse(text: str, other: str) -> str | None:
+    """`text` with the characters the first engine is known to misread (`_confused`) taken from `other`,
+    when the two readings differ in nothing else apart from spaces and case; None otherwise or when
+    nothing is taken. Spaces stay as in `text`."""
+    mine = "".join(text.split())
+    theirs = "".join(other.split())
+    if len(mine) != len(theirs) or mine.casefold() == theirs.casefold():
+        return None
+    out = list(mine)
+    for i, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+        if a.casefold() == b.casefold():
+            continue
+        if not _confused(a, b, mine[i - 1] if i else "", mine[i + 1] if i + 1 < len(mine) else ""):
+            return None
+        out[i] = b
+    chars = iter(out)
+    return "".join(ch if ch.isspace() else next(chars) for ch in text)
+
+
+def respell(words: Sequence[Word], text: str) -> list[Word]:
+    """`words` spelling `text` instead, character for character, so word boxes still cover the line's
+    text; unchanged when the words do not have as many characters as `text`."""
+    chars = "".join(text.split())
+    if sum(len("".join(w.text.split())) for w in words) != len(chars):
+        return list(words)
+    out, n = [], 0
+    for word in words:
+        k = len("".join(word.text.split()))
+        out.append(word.model_copy(update={"text": chars[n : n + k]}))
+        n += k
+    return out
+
+
 def word_starts(line: Line) -> set[int]:
     """Where the line's word boxes start, as counts of non-space characters (empty when the words do not
     spell the line's text)."""
@@ -93,13 +141,17 @@ def word_starts(line: Line) -> set[int]:
 
 
 def with_alternatives(primary: OCRPage, secondary: OCRPage) -> OCRPage:
-    """`primary` with the secondary engine's reading of each line: merged into the text when the two
-    engines read the same characters (`respace`; the first engine's text then becomes an alternative),
-    otherwise added to `alternatives` (unless already there)."""
+    """`primary` with the secondary engine's reading of each line: the first engine's known misreadings
+    corrected (`unconfuse`), then merged into the text when the two engines read the same characters
+    (`respace`; the first engine's text then becomes an alternative), otherwise added to `alternatives`
+    (unless already there)."""
     words = [w for line in secondary.lines for w in line.words]
     lines = []
     for line, group in zip(primary.lines, assign_words(primary.lines, words), strict=True):
         reading = " ".join(" ".join(w.text for w in group).split())
+        fixed = unconfuse(line.text, reading) if reading else None
+        if fixed is not None:
+            line = line.model_copy(update={"text": fixed, "words": respell(line.words, fixed)})
         merged = respace(line.text, reading, word_starts(line)) if reading else None
         if merged is not None:
             if merged != line.text:  # the first engine's own spacing stays a reading

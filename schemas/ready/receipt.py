@@ -6,7 +6,17 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY, LABELS_KEY, PICK_KEY, TOP_KEY, DateText, MultilineText, NameText
+from ocula.schemas.kinds import (
+    AFTER_KEY,
+    EXCLUDE_KEY,
+    LABELS_KEY,
+    PICK_KEY,
+    ROUNDED_KEY,
+    TOP_KEY,
+    DateText,
+    MultilineText,
+    NameText,
+)
 
 TOTAL_LABELS = [
     "total",
@@ -15,6 +25,7 @@ TOTAL_LABELS = [
     "net total",
     "total amount",
     "amount due",
+    "payable",
     "due",
     "total incl",
     "jumlah",
@@ -37,7 +48,9 @@ NOT_TOTAL = [
     "quantity",
     "items",
     "saving",
+    "supplies",
 ]
+NOT_PURCHASE_DATE = ["expiry", "exp", "expires", "valid", "valid until", "due date", "birth", "dob"]
 
 
 class ReceiptItem(BaseModel):
@@ -58,7 +71,12 @@ class Receipt(BaseModel):
         description="Name of the shop or company that issued the receipt",
         json_schema_extra={TOP_KEY: 8},
     )
-    date: DateText | None = Field(default=None, max_length=40, description="Date of the purchase")
+    date: DateText | None = Field(
+        default=None,
+        max_length=40,
+        description="Date of the purchase",
+        json_schema_extra={EXCLUDE_KEY: NOT_PURCHASE_DATE},
+    )
     address: MultilineText | None = Field(
         default=None,
         max_length=300,
@@ -74,7 +92,12 @@ class Receipt(BaseModel):
         ge=0,
         le=10000000,
         description="Final total amount paid, including tax and rounding",
-        json_schema_extra={LABELS_KEY: TOTAL_LABELS, EXCLUDE_KEY: NOT_TOTAL, PICK_KEY: "max"},
+        json_schema_extra={
+            LABELS_KEY: TOTAL_LABELS,
+            EXCLUDE_KEY: NOT_TOTAL,
+            PICK_KEY: "max",
+            ROUNDED_KEY: ["rounding", "rounded"],
+        },
     )
     items: list[ReceiptItem] = Field(default_factory=list, max_length=20, description="Items bought")
 
