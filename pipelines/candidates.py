@@ -513,7 +513,7 @@ def apply_hints(
         out = kept or out
     if pick and out:
         out = _pick(out, pick)
-    if rounded and len(out) >= 1:
+    if rounded and out:
         out = _rounded(out, cands, lines, rounded) or out
     return out
 
