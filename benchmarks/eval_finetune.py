@@ -28,10 +28,16 @@ from ocula.pipelines.finetune_data import LabelledDocument, gold_value
 from ocula.schemas.ready import SroieReceipt
 
 try:
-    from benchmarks.eval_receipts import method_grounded, ocr_cache, ocr_pages
+    from benchmarks.eval_receipts import add_receipt_options, method_grounded, ocr_cache, ocr_pages, write_report
     from benchmarks.receipt_scoring import FIELDS, field_correct, norm_total
 except ImportError:  # run as a script
-    from eval_receipts import method_grounded, ocr_cache, ocr_pages  # type: ignore[no-redef]
+    from eval_receipts import (  # type: ignore[no-redef]
+        add_receipt_options,
+        method_grounded,
+        ocr_cache,
+        ocr_pages,
+        write_report,
+    )
     from receipt_scoring import FIELDS, field_correct, norm_total  # type: ignore[no-redef]
 
 
@@ -169,7 +175,7 @@ def markdown(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="SROIE-format folder with img/ and key/")
+    add_receipt_options(parser)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--epochs", type=int, default=3)
@@ -180,18 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--decoding", default="", help="the pipeline's decoding for training and tests (default: its own)"
     )
-    parser.add_argument("--ocr", default="rapidocr", help="OCR engine, e.g. rapidocr+tesseract")
-    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all cores)")
-    parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--cache", default="/tmp/ocula-bench-ocr", help="OCR cache of eval_receipts.py")
     parser.add_argument("--work", default="/tmp/ocula-finetune", help="where fold adapters are written")
     parser.add_argument("--out", default="/tmp/ocula-finetune/report.json")
     args = parser.parse_args(argv)
-    report = run(args)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1, default=str))
-    print(markdown(report))
+    write_report(run(args), args.out, markdown)
     return 0
 
 

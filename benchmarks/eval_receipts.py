@@ -236,22 +236,35 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_receipt_options(parser: argparse.ArgumentParser) -> None:
+    """The options every receipt benchmark takes: the data, its OCR (engine and cache), llama.cpp threads."""
     parser.add_argument("--data", required=True, help="SROIE-format folder with img/ and key/")
-    parser.add_argument("--models", default="smollm2-135m")
-    parser.add_argument("--methods", default="ranked,grounded,json,langchain")
     parser.add_argument("--ocr", default="rapidocr", help="OCR engine, e.g. rapidocr+tesseract")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all cores)")
     parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--cache", default="/tmp/ocula-bench-ocr", help="where OCR results are cached")
+    parser.add_argument(
+        "--cache",
+        default="/tmp/ocula-bench-ocr",
+        help="where OCR results are cached (shared by the receipt benchmarks)",
+    )
+
+
+def write_report(report: dict[str, Any], out: str | Path, as_markdown: Callable[[dict[str, Any]], str]) -> None:
+    """Save the report as JSON and print its markdown tables."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, default=str))
+    print(as_markdown(report))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_receipt_options(parser)
+    parser.add_argument("--models", default="smollm2-135m")
+    parser.add_argument("--methods", default="ranked,grounded,json,langchain")
     parser.add_argument("--out", default="reports/receipts.json")
     args = parser.parse_args(argv)
-    report = run(args)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1, default=str))
-    print(markdown(report))
+    write_report(run(args), args.out, markdown)
     return 0
 
 

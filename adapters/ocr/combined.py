@@ -43,6 +43,11 @@ def assign_words(lines: Sequence[Line], words: Sequence[Word], tolerance: float 
     return [sorted(group, key=lambda w: w.box.x0) for group in out]
 
 
+def _chars(text: str) -> str:
+    """The text's characters without its spaces: what two engines' readings are compared on."""
+    return "".join(text.split())
+
+
 def _space_positions(text: str) -> set[int]:
     """The counts of non-space characters that come before each space of `text`."""
     out: set[int] = set()
@@ -76,8 +81,8 @@ def respace(text: str, other: str, breaks: set[int] | frozenset[int] = frozenset
     """`text` with the spaces of `other` added where `_takes_space` allows, when both spell the same
     characters apart from spaces and case ("NO290, JALANAIR" and "NO 290, JALAN AIR"); None when they read
     different characters. `breaks` are the first engine's word starts (counts of non-space characters)."""
-    chars = "".join(text.split())
-    if chars.casefold() != "".join(other.split()).casefold():
+    chars = _chars(text)
+    if chars.casefold() != _chars(other).casefold():
         return None
     own = _space_positions(text)
     taken = {i for i in _space_positions(other) - own if 0 < i < len(chars) and _takes_space(chars, i, set(breaks))}
@@ -101,8 +106,8 @@ def unconfuse(text: str, other: str) -> str | None:
     """`text` with the characters the first engine is known to misread (`_confused`) taken from `other`,
     when the two readings differ in nothing else apart from spaces and case; None otherwise or when
     nothing is taken. Spaces stay as in `text`."""
-    mine = "".join(text.split())
-    theirs = "".join(other.split())
+    mine = _chars(text)
+    theirs = _chars(other)
     if len(mine) != len(theirs) or mine.casefold() == theirs.casefold():
         return None
     out = list(mine)
@@ -116,28 +121,32 @@ def unconfuse(text: str, other: str) -> str | None:
     return "".join(ch if ch.isspace() else next(chars) for ch in text)
 
 
+def _word_spans(words: Sequence[Word], text: str) -> list[tuple[int, int]] | None:
+    """Each word's [start, end) in `text`'s non-space characters, when the words have as many of them as
+    `text`; None otherwise."""
+    spans, n = [], 0
+    for word in words:
+        k = len(_chars(word.text))
+        spans.append((n, n + k))
+        n += k
+    return spans if n == len(_chars(text)) else None
+
+
 def respell(words: Sequence[Word], text: str) -> list[Word]:
     """`words` spelling `text` instead, character for character, so word boxes still cover the line's
     text; unchanged when the words do not have as many characters as `text`."""
-    chars = "".join(text.split())
-    if sum(len("".join(w.text.split())) for w in words) != len(chars):
+    spans = _word_spans(words, text)
+    if spans is None:
         return list(words)
-    out, n = [], 0
-    for word in words:
-        k = len("".join(word.text.split()))
-        out.append(word.model_copy(update={"text": chars[n : n + k]}))
-        n += k
-    return out
+    chars = _chars(text)
+    return [word.model_copy(update={"text": chars[s:e]}) for word, (s, e) in zip(words, spans, strict=True)]
 
 
 def word_starts(line: Line) -> set[int]:
     """Where the line's word boxes start, as counts of non-space characters (empty when the words do not
     spell the line's text)."""
-    starts, n = set(), 0
-    for word in line.words:
-        starts.add(n)
-        n += len("".join(word.text.split()))
-    return starts if n == len("".join(line.text.split())) else set()
+    spans = _word_spans(line.words, line.text)
+    return {s for s, _ in spans} if spans is not None else set()
 
 
 def with_alternatives(primary: OCRPage, secondary: OCRPage) -> OCRPage:

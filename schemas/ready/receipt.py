@@ -50,7 +50,7 @@ NOT_TOTAL = [
     "saving",
     "supplies",
 ]
-NOT_PURCHASE_DATE = ["expiry", "exp", "expires", "valid", "valid until", "due date", "birth", "dob"]
+NOT_PURCHASE_DATE = ["expiry", "exp", "expires", "valid", "due date", "birth", "dob"]
 
 
 class ReceiptItem(BaseModel):
