@@ -1,1 +1,1 @@
-"""Everything that touches the outside world: files, OCR engines, models, LangChain."""
+"""Everything that touches the outside world: files, OCR engines, models."""

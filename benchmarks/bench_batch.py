@@ -22,8 +22,8 @@ from typing import Any
 
 from ocula.adapters.io.sources import iter_sources
 from ocula.models import DEFAULT_MODEL, load_model
-from ocula.pipelines.batch import run_batch
-from ocula.pipelines.batch_extract import PipelineExtract
+from ocula.pipelines.batch.extract import PipelineExtract
+from ocula.pipelines.batch.runner import run_batch
 from ocula.schema_loader import resolve_schema
 
 

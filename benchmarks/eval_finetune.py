@@ -3,7 +3,7 @@
     python benchmarks/eval_finetune.py --data ../shared/data/sroie --folds 5 --work /tmp/ocula-finetune
 
 The receipts are split into k folds (receipt i goes to fold i mod k, in sorted order). For each fold a LoRA
-adapter is trained with `ocula.pipelines.finetune.finetune` on the other folds only, and the held-out fold is
+adapter is trained with `ocula.pipelines.finetune.runner.finetune` on the other folds only, and the held-out fold is
 extracted with the adapter (llama.cpp, its GGUF LoRA) by the same default `ocr+llm` method the receipts benchmark
 runs (`eval_receipts.method_grounded`); the zero-shot base model extracts the same receipts. Every receipt is
 scored once, while held out. The OCR comes from the receipts benchmark's cache (`eval_receipts.ocr_pages`).
@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ocula.adapters.models.lora_train import LoraSettings
+from ocula.adapters.models.lora.train import LoraSettings
 from ocula.models import load_model
-from ocula.pipelines.extract import ExtractOptions
-from ocula.pipelines.finetune import finetune
-from ocula.pipelines.finetune_data import LabelledDocument, gold_value
+from ocula.pipelines.extract.ocr_llm import ExtractOptions
+from ocula.pipelines.finetune.data import LabelledDocument, gold_value
+from ocula.pipelines.finetune.runner import finetune
 from ocula.schemas.ready import SroieReceipt
 
 try:

@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 
 from ocula.adapters.ocr import get_engine
-from ocula.pipelines.ocr import ocr_image
-from ocula.pipelines.reading_order import merge_row_fragments
+from ocula.pipelines.ocr.pages import ocr_image
+from ocula.pipelines.ocr.reading_order import merge_row_fragments
 from ocula.schemas import OCRPage
 
 try:

@@ -27,9 +27,9 @@ from typing import Any
 
 from ocula.adapters.models.base import GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.models import load_model
-from ocula.pipelines.candidates import DocLine, doc_lines, group_readings
-from ocula.pipelines.extract import ExtractOptions, OcrLlmExtractor, schema_constraint
-from ocula.pipelines.prompt import extraction_messages
+from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor, schema_constraint
+from ocula.pipelines.extract.prompt import extraction_messages
+from ocula.pipelines.grounding.candidates import DocLine, doc_lines, group_readings
 from ocula.schemas import OCRPage
 from ocula.schemas.ready import SroieReceipt
 

@@ -12,12 +12,11 @@ from pydantic import BaseModel
 from ocula.adapters.io.document import Document
 from ocula.adapters.io.loading import load_document
 from ocula.adapters.models.base import ModelAdapter
-from ocula.pipelines.extract import AttemptHook, ExtractOptions, OcrLlmExtractor
+from ocula.models import load_model
+from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions, OcrLlmExtractor
+from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
 from ocula.schemas.ready import Receipt
-
-from .models import load_model
-from .schema_loader import resolve_schema
 
 Source = str | os.PathLike[str] | bytes | np.ndarray | Any
 
@@ -40,7 +39,7 @@ TRAINED_OPTIONS = ("decoding",)  # how the model was asked in training: extracti
 
 def _trained_options(adapter: str | os.PathLike[str]) -> dict[str, Any]:
     """The extraction options an adapter was trained with (recorded by `ocula finetune`)."""
-    from ocula.adapters.models.lora_load import read_adapter
+    from ocula.adapters.models.lora.load import read_adapter
 
     recorded = read_adapter(adapter).meta.get("extract_options", {})
     return {k: v for k, v in recorded.items() if k in TRAINED_OPTIONS}
@@ -96,7 +95,7 @@ def extract(
     if engine == "vlm":
         if not llm.capabilities.images:
             raise ModelError(f"{llm.name} cannot read images: use engine='ocr+llm' or a vision-language model")
-        from ocula.pipelines.extract_vlm import VlmExtractor
+        from ocula.pipelines.extract.vlm import VlmExtractor
 
         extractor: Any = VlmExtractor(llm, opts, ocr=ocr_engine(ocr) if grounded else None, boxes=boxes)
     elif engine == "ocr+llm":
@@ -131,15 +130,15 @@ def ocr(
     """Text of every page with line and word boxes in original-page pixels, in reading order.
 
     `engine="vlm"` has the vision-language `model` transcribe each page under a grammar of lines with boxes
-    (`engine_options`: `max_lines`, `max_line_chars`, `rotate`; see `ocula.pipelines.ocr_vlm`); its word
+    (`engine_options`: `max_lines`, `max_line_chars`, `rotate`; see `ocula.pipelines.ocr.vlm`); its word
     boxes are the line box split in proportion to character counts. Other engines take their own options.
     """
-    from ocula.pipelines.ocr import run_ocr
+    from ocula.pipelines.ocr.pages import run_ocr
 
     if engine == "vlm":
         if model is None:
             raise ModelError("the vlm OCR engine needs a vision-language model: pass model=<folder or hub id>")
-        from ocula.pipelines.ocr_vlm import VlmOCREngine
+        from ocula.pipelines.ocr.vlm import VlmOCREngine
 
         reader: Any = VlmOCREngine(_vision_model(model), **engine_options)
         return run_ocr(_document(source, dpi, pages), reader)
@@ -169,7 +168,7 @@ def detect(
     model sees it; boxes still come back in the unturned page's pixels. Raises `ValueError` on an empty
     label list and `ModelError` for a model that cannot read images.
     """
-    from ocula.pipelines.detect import DetectOptions, Detector, normalise_labels
+    from ocula.pipelines.detect.vlm import DetectOptions, Detector, normalise_labels
 
     wanted = normalise_labels(labels)
     if model is None:
@@ -190,7 +189,7 @@ def plot(
     **options: Any,
 ) -> np.ndarray:
     """Draw a result's boxes on its page; writes a PNG when `out` is given and returns the RGB image."""
-    from ocula.pipelines.overlay import draw, save_png
+    from ocula.pipelines.overlay.draw import draw, save_png
 
     document = _document(source, 150, None)
     image = draw(document.page(page).image, result, page=page, **options)

@@ -57,7 +57,7 @@ def load_model(
 def _load_adapted(
     name: Any, adapter: str | os.PathLike[str], backend: str | None, cache: bool, options: dict[str, Any]
 ) -> ModelAdapter:
-    from ocula.adapters.models.lora_load import load_adapted, read_adapter
+    from ocula.adapters.models.lora.load import load_adapted, read_adapter
 
     if name is not None and not isinstance(name, str):
         raise ModelError("an adapter applies to a model given by name, not to a model instance")

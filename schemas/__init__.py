@@ -1,6 +1,6 @@
 """Pure data: geometry, results, errors, box conventions, ready schemas. Imports nothing else of Ocula."""
 
-from .box_formats import (
+from ocula.schemas.box_formats import (
     BOX_CONVENTIONS,
     FAMILY_BOX_CONVENTION,
     BoxConvention,
@@ -11,9 +11,9 @@ from .box_formats import (
     to_input_box,
     to_page_box,
 )
-from .errors import InputError, ModelError, OculaError, SchemaError, ValidationFailed
-from .geometry import BBox, PageTransform, union_all
-from .results import (
+from ocula.schemas.errors import InputError, ModelError, OculaError, SchemaError, ValidationFailed
+from ocula.schemas.geometry import BBox, PageTransform, union_all
+from ocula.schemas.results import (
     Attempt,
     Detection,
     Detections,

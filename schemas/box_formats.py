@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .geometry import BBox, PageTransform
+from ocula.schemas.geometry import BBox, PageTransform
 
 Size = tuple[int, int]  # (width, height)
 

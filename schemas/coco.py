@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from .geometry import BBox
-from .results import Detection, Detections
+from ocula.schemas.geometry import BBox
+from ocula.schemas.results import Detection, Detections
 
 Categories = Sequence[str] | Mapping[int, str]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import SchemaError
+from ocula.schemas.errors import SchemaError
 
 # Formats llguidance's JSON compiler holds; any other format is dropped from the grammar and left to Pydantic.
 GRAMMAR_FORMATS = frozenset(

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .box_formats import Size, convention_for_family, get_convention, to_page_box
-from .geometry import PageTransform
-from .results import Detection
+from ocula.schemas.box_formats import Size, convention_for_family, get_convention, to_page_box
+from ocula.schemas.geometry import PageTransform
+from ocula.schemas.results import Detection
 
 Parsed = list[tuple[str, list[float]]]
 Parser = Callable[[str], Parsed]

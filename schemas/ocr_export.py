@@ -8,7 +8,7 @@ from html import escape
 from itertools import pairwise
 from statistics import median
 
-from .results import Line, OCRPage, Word
+from ocula.schemas.results import Line, OCRPage, Word
 
 PAGE_BREAK = "\f"
 

@@ -6,7 +6,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .geometry import BBox, Point
+from ocula.schemas.geometry import BBox, Point
 
 T = TypeVar("T")
 
@@ -71,7 +71,7 @@ class Detections(BaseModel):
     def to_coco(self, categories: Any = None, *, image_id: int = 1) -> dict[str, Any]:
         """This image as a COCO dict (`images`, `annotations`, `categories`); see `coco.detections_to_coco`
         for `categories` (names, or an id -> name mapping; by default the sorted labels)."""
-        from .coco import detections_to_coco
+        from ocula.schemas.coco import detections_to_coco
 
         return detections_to_coco([self], categories, image_ids=[image_id])
 
@@ -84,7 +84,7 @@ class Detections(BaseModel):
         `image_id` may be left out when the data holds one image. Every image at once:
         `ocula.schemas.coco.detections_from_coco`.
         """
-        from .coco import detections_from_coco
+        from ocula.schemas.coco import detections_from_coco
 
         meta = reference if reference is not None else coco
         ids = [img["id"] for img in meta.get("images", [])] if isinstance(meta, dict) else []
@@ -99,7 +99,7 @@ class Detections(BaseModel):
 
     def to_supervision(self, categories: Any = None) -> Any:
         """`supervision.Detections` (needs the `supervision` extra); see `coco.to_supervision`."""
-        from .coco import to_supervision
+        from ocula.schemas.coco import to_supervision
 
         return to_supervision(self, categories)
 

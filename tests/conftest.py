@@ -26,7 +26,7 @@ def samples_dir() -> Path:
 @pytest.fixture(scope="session")
 def llama_server():
     """llama-cpp-python's OpenAI-compatible server on the bundled GGUF, on a loopback port, for the session."""
-    from tests.llama_server import missing_server_modules, start_llama_server
+    from tests.fixtures.llama_server import missing_server_modules, start_llama_server
 
     missing = missing_server_modules()
     if missing:

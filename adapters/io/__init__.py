@@ -1,11 +1,11 @@
 """Loading images and PDFs into `Document`s of RGB pages."""
 
-from .document import Document, Page
-from .images import array_to_rgb, pil_to_rgb
-from .limits import DEFAULT_MAX_PIXELS
-from .loading import load_document
-from .pages import parse_page_ranges, select_pages
-from .sources import SUPPORTED_SUFFIXES, iter_sources
+from ocula.adapters.io.document import Document, Page
+from ocula.adapters.io.images import array_to_rgb, pil_to_rgb
+from ocula.adapters.io.limits import DEFAULT_MAX_PIXELS
+from ocula.adapters.io.loading import load_document
+from ocula.adapters.io.pages import parse_page_ranges, select_pages
+from ocula.adapters.io.sources import SUPPORTED_SUFFIXES, iter_sources
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",

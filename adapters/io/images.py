@@ -10,11 +10,10 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ocula.adapters.io.document import Document, Page
+from ocula.adapters.io.limits import check_pixels, over_limit, pil_pixel_limit
+from ocula.adapters.io.pages import PageSpec, select_pages
 from ocula.schemas.errors import InputError
-
-from .document import Document, Page
-from .limits import check_pixels, over_limit, pil_pixel_limit
-from .pages import PageSpec, select_pages
 
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})

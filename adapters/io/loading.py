@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ocula.adapters.io.document import Document
+from ocula.adapters.io.images import array_document, image_document, pil_document
+from ocula.adapters.io.limits import DEFAULT_MAX_PIXELS
+from ocula.adapters.io.pdf import pdf_bytes_document, pdf_document
 from ocula.schemas.errors import InputError
-
-from .document import Document
-from .images import array_document, image_document, pil_document
-from .limits import DEFAULT_MAX_PIXELS
-from .pdf import pdf_bytes_document, pdf_document
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Image.Image | np.ndarray
 

@@ -12,12 +12,11 @@ import weakref
 from pdf2image import convert_from_path, pdfinfo_from_path
 from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFPopplerTimeoutError
 
+from ocula.adapters.io.document import Document, Page
+from ocula.adapters.io.images import decoding, pil_to_rgb
+from ocula.adapters.io.limits import check_pixels
+from ocula.adapters.io.pages import PageSpec, select_pages
 from ocula.schemas.errors import InputError
-
-from .document import Document, Page
-from .images import decoding, pil_to_rgb
-from .limits import check_pixels
-from .pages import PageSpec, select_pages
 
 _ALL_PAGES = 10**9  # pdfinfo clamps -l to the last page, so this lists every page's size in one call
 _SIZE = re.compile(r"([\d.]+) x ([\d.]+) pts")

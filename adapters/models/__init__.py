@@ -1,5 +1,13 @@
 """Model backends behind one interface (`ModelAdapter`)."""
 
-from .base import Capabilities, Constraint, Generation, GenerationRequest, Message, ModelAdapter, Sampling
+from ocula.adapters.models.base import (
+    Capabilities,
+    Constraint,
+    Generation,
+    GenerationRequest,
+    Message,
+    ModelAdapter,
+    Sampling,
+)
 
 __all__ = ["Capabilities", "Constraint", "Generation", "GenerationRequest", "Message", "ModelAdapter", "Sampling"]

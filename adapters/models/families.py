@@ -470,7 +470,7 @@ def processor_class(family: VLMFamily, name: str | None = None) -> type:
     """
     import transformers
 
-    from .processors import torchvision_free
+    from ocula.adapters.models.processors import torchvision_free
 
     name = name or family.processor_class
     cls = torchvision_free(name) or getattr(transformers, name)

@@ -13,9 +13,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from ocula.adapters.models.base import Constraint
 from ocula.schemas.errors import SchemaError
-
-from .base import Constraint
 
 # No white space between JSON tokens: the model cannot pad its output until it hits the token limit.
 JSON_OPTIONS: dict[str, Any] = {"whitespace_flexible": False}

@@ -17,10 +17,9 @@ from typing import Any
 
 import torch
 
+from ocula.adapters.models.base import Constraint, Generation, GenerationRequest, Sampling
+from ocula.adapters.models.grammar import GrammarCache, logits_processor
 from ocula.schemas.errors import ModelError
-
-from .base import Constraint, Generation, GenerationRequest, Sampling
-from .grammar import GrammarCache, logits_processor
 
 # outlines warns once per step for a batch row whose grammar already ended (the row only receives padding).
 _FINISHED_ROW_WARNING = r"Error in LLMatcher"

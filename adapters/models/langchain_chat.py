@@ -23,10 +23,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from ocula.adapters.models.base import Capabilities, Constraint, Generation, GenerationRequest, Message, ModelAdapter
+from ocula.adapters.models.remote import as_model_error, image_data_url, mentions
 from ocula.schemas.errors import ModelError, ServerError
-
-from .base import Capabilities, Constraint, Generation, GenerationRequest, Message, ModelAdapter
-from .remote import as_model_error, image_data_url, mentions
 
 METHODS = ("json_schema", "function_calling", "json_mode", "text")
 _REFUSED_OPTION_WORDS = ("response_format", "json_schema", "tool", "function")

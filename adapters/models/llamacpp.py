@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
+from ocula.adapters.models.grammar import GrammarCache
 from ocula.schemas.errors import ModelError
-
-from .base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
-from .grammar import GrammarCache
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:

@@ -28,10 +28,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ocula.adapters.models.base import (
+    Capabilities,
+    Constraint,
+    ConstraintKind,
+    Generation,
+    GenerationRequest,
+    Message,
+    ModelAdapter,
+)
+from ocula.adapters.models.remote import as_model_error, image_data_url, mentions, schema_name
 from ocula.schemas.errors import ModelError, ServerError
-
-from .base import Capabilities, Constraint, ConstraintKind, Generation, GenerationRequest, Message, ModelAdapter
-from .remote import as_model_error, image_data_url, mentions, schema_name
 
 SCHEME = "openai:"
 API_KEY_ENV = "OCULA_API_KEY"

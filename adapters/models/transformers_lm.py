@@ -19,10 +19,16 @@ from typing import Any
 
 import torch
 
+from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, ModelAdapter
+from ocula.adapters.models.hf_decode import (
+    HFDecoder,
+    check_source,
+    generate_grouped,
+    load_errors,
+    pick_device,
+    pick_dtype,
+)
 from ocula.schemas.errors import ModelError
-
-from .base import Capabilities, Generation, GenerationRequest, ModelAdapter
-from .hf_decode import HFDecoder, check_source, generate_grouped, load_errors, pick_device, pick_dtype
 
 _CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
 _COMPLETE = "ocula-complete"  # written last: a folder without it is a cache entry that was cut short

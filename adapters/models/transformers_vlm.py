@@ -14,11 +14,17 @@ from typing import Any
 
 from PIL import Image
 
+from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
+from ocula.adapters.models.families import VLMFamily, chat_template_for, family_for, processor_class
+from ocula.adapters.models.hf_decode import (
+    HFDecoder,
+    check_source,
+    generate_grouped,
+    load_errors,
+    pick_device,
+    pick_dtype,
+)
 from ocula.schemas.errors import ModelError
-
-from .base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
-from .families import VLMFamily, chat_template_for, family_for, processor_class
-from .hf_decode import HFDecoder, check_source, generate_grouped, load_errors, pick_device, pick_dtype
 
 _CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
 # Processor outputs that are not generation inputs (PaliGemma returns training labels).

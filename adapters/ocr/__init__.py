@@ -6,12 +6,11 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
+from ocula.adapters.ocr.base import OCREngine, as_rgb, proportional_words
+from ocula.adapters.ocr.combined import CombinedEngine
+from ocula.adapters.ocr.rapid import RapidOCREngine
+from ocula.adapters.ocr.tesseract import TesseractEngine
 from ocula.schemas import ModelError
-
-from .base import OCREngine, as_rgb, proportional_words
-from .combined import CombinedEngine
-from .rapid import RapidOCREngine
-from .tesseract import TesseractEngine
 
 EngineFactory = Callable[..., OCREngine]
 

@@ -19,9 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ocula.adapters.ocr.base import OCREngine, as_rgb
 from ocula.schemas import Line, OCRPage, Word
-
-from .base import OCREngine, as_rgb
 
 
 def assign_words(lines: Sequence[Line], words: Sequence[Word], tolerance: float = 2.0) -> list[list[Word]]:

@@ -10,9 +10,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ocula.adapters.ocr.base import as_rgb, proportional_words, quad_to_points
 from ocula.schemas import BBox, Line, ModelError, OCRPage, Word
-
-from .base import as_rgb, proportional_words, quad_to_points
 
 _WordResult = tuple[str, float, Sequence[Sequence[float]]]
 

@@ -13,9 +13,8 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
+from ocula.adapters.ocr.base import as_rgb
 from ocula.schemas import BBox, Line, ModelError, OCRPage, Word, union_all
-
-from .base import as_rgb
 
 _INSTALL_HINT = "install it (Debian: apt-get install tesseract-ocr tesseract-ocr-eng) or pass cmd=..."
 

@@ -30,7 +30,7 @@ def _usage(message: str) -> typer.Exit:
 
 def _overlay_writer(folder: Path, stem: str) -> Callable[[Page, Detections], None]:
     """A page callback drawing the detections into `folder/<stem>-p<N>.png`."""
-    from ocula.pipelines.overlay import draw, save_png
+    from ocula.pipelines.overlay.draw import draw, save_png
 
     def write(page: Page, result: Detections) -> None:
         save_png(draw(page.image, result), folder / f"{stem}-p{result.page + 1}.png")
@@ -90,7 +90,7 @@ def detect(
     """
     from ocula.adapters.io import iter_sources, load_document
     from ocula.models import load_model
-    from ocula.pipelines.detect import DetectOptions, Detector, normalise_labels
+    from ocula.pipelines.detect.vlm import DetectOptions, Detector, normalise_labels
     from ocula.schemas.coco import detections_to_coco
 
     try:

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from ocula.adapters.models.lora_load import read_adapter
+from ocula.adapters.models.lora.load import read_adapter
 from ocula.cli import app
 from ocula.errors import OculaError
 from ocula.models import DEFAULT_MODEL, load_model
-from ocula.pipelines.batch import run_batch
-from ocula.pipelines.batch_extract import PipelineExtract
-from ocula.pipelines.batch_writers import FORMATS
+from ocula.pipelines.batch.extract import PipelineExtract
+from ocula.pipelines.batch.runner import run_batch
+from ocula.pipelines.batch.writers import FORMATS
 from ocula.schema_loader import resolve_schema
 
 ENGINES = ("ocr+llm", "vlm")

@@ -69,11 +69,11 @@ def finetune(
     Each record is a line `ocula extract` wrote, with `value` corrected. Records that cannot be used are
     skipped with a warning naming each; exits 1 when none is usable, 2 on a usage error.
     """
-    from ocula.adapters.models.lora_train import LoraSettings
+    from ocula.adapters.models.lora.train import LoraSettings
     from ocula.adapters.ocr import get_engine
-    from ocula.pipelines.extract import ExtractOptions
-    from ocula.pipelines.finetune import finetune as run_finetune
-    from ocula.pipelines.finetune_data import read_labelled
+    from ocula.pipelines.extract.ocr_llm import ExtractOptions
+    from ocula.pipelines.finetune.data import read_labelled
+    from ocula.pipelines.finetune.runner import finetune as run_finetune
 
     if not examples.is_file():
         raise _usage(f"--examples {examples}: no such file")

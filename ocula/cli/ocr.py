@@ -43,10 +43,10 @@ def render(fmt: OutputFormat, source: str, pages: list[OCRPage]) -> str:
 
 
 def _overlay_writer(folder: Path, stem: str) -> Callable[[Page, OCRPage], None]:
-    """A page callback drawing line boxes into `folder/<stem>-p<N>.png` (via `ocula.pipelines.overlay`
+    """A page callback drawing line boxes into `folder/<stem>-p<N>.png` (via `ocula.pipelines.overlay.draw`
     when present, else plain OpenCV rectangles)."""
     try:
-        from ocula.pipelines.overlay import draw, save_png
+        from ocula.pipelines.overlay.draw import draw, save_png
     except ImportError:
         draw = save_png = None
 
@@ -113,7 +113,7 @@ def _vlm_engine(model: str | None) -> OCREngine:
         typer.echo("error: --engine vlm needs --model (a vision-language model folder or hub id)", err=True)
         raise typer.Exit(2)
     from ocula.models import load_model
-    from ocula.pipelines.ocr_vlm import VlmOCREngine
+    from ocula.pipelines.ocr.vlm import VlmOCREngine
 
     try:
         served = model.startswith("openai:")  # a served model is taken to read images
@@ -157,7 +157,7 @@ def ocr(
 ) -> None:
     """Read the text of each document with line and word boxes (one JSON line per document by default)."""
     from ocula.adapters.io import iter_sources, load_document
-    from ocula.pipelines.ocr import run_ocr
+    from ocula.pipelines.ocr.pages import run_ocr
 
     if engine.lower() == "vlm":
         reader: OCREngine = _vlm_engine(model)

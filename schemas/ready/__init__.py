@@ -2,9 +2,9 @@
 
 from pydantic import BaseModel
 
-from .documents import BusinessCard, IDDocument, Table, TableRow
-from .invoice import Invoice, InvoiceItem, Party
-from .receipt import Receipt, ReceiptItem, SroieReceipt
+from ocula.schemas.ready.documents import BusinessCard, IDDocument, Table, TableRow
+from ocula.schemas.ready.invoice import Invoice, InvoiceItem, Party
+from ocula.schemas.ready.receipt import Receipt, ReceiptItem, SroieReceipt
 
 READY: dict[str, type[BaseModel]] = {
     "receipt": Receipt,

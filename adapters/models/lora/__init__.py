@@ -1,0 +1,1 @@
+"""LoRA adapters: training, token sequences, loading, and export to GGUF."""

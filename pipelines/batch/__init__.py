@@ -1,0 +1,1 @@
+"""Batch extraction: one record per input, resumable, across worker processes or Ray actors."""

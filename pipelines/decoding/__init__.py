@@ -1,0 +1,1 @@
+"""What a decoded answer holds: JSON leaf spans and token confidences."""

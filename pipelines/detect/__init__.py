@@ -1,0 +1,1 @@
+"""Detection of objects and regions with a vision-language model (grammar or native grounding)."""

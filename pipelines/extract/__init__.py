@@ -1,0 +1,1 @@
+"""Extraction engines: OCR text + language model (grounded), and vision-language model."""

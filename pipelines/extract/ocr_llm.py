@@ -1,0 +1,241 @@
+"""The extraction pipeline: document -> OCR lines -> grounded grammar -> decode -> validate/retry -> ground.
+
+`OcrLlmExtractor` is the offline default (engine "ocr+llm"); `VlmExtractor` reads page images with a
+vision-language model. Both return `Extraction[T]`; both hold configuration and loaded models, not
+per-document state, so one instance serves many documents.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from ocula.adapters.io.document import Document
+from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
+from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
+from ocula.pipelines.extract.validate import validate_answer
+from ocula.pipelines.grounding.candidates import DocLine, doc_lines
+from ocula.pipelines.grounding.evidence import ground_fields
+from ocula.pipelines.grounding.grammar import GroundedSchema, grounded_schema
+from ocula.pipelines.grounding.rank import Ranking, rank_fields
+from ocula.schemas import Attempt, Extraction, FieldResult, ModelInfo, OCRPage, ValidationFailed
+from ocula.schemas.constraints import SchemaConstraint, bounded_schema, without_hints
+
+AttemptHook = Callable[[Attempt], None]
+
+
+class OCREngineLike(Protocol):
+    name: str
+
+    def read(self, image: Any, page: int = 0) -> OCRPage: ...
+
+
+@dataclass
+class ExtractOptions:
+    max_attempts: int = 3
+    grounded: bool = True
+    # "ranked": each field's candidates scored whole by the model (when it can score), then one constrained
+    # pass; "json": one constrained JSON pass over all fields. See pipelines/grounding/rank.py.
+    decoding: Literal["ranked", "json"] = "ranked"
+    on_error: Literal["raise", "partial"] = "raise"
+    instructions: str | None = None
+    max_new_tokens: int | None = None
+    temperature: float = 0.0
+    hooks: list[AttemptHook] = field(default_factory=list)
+    validation_context: dict[str, Any] | None = None
+
+
+@lru_cache(maxsize=64)
+def schema_constraint(schema: type[BaseModel]) -> SchemaConstraint:
+    """Bounded JSON schema of a Pydantic model, computed once per model class."""
+    return bounded_schema(schema)
+
+
+def decode_with_retry(
+    model: ModelAdapter,
+    schema: type[BaseModel],
+    messages: list[Message],
+    constraint: Constraint,
+    max_new_tokens: int,
+    options: ExtractOptions,
+) -> tuple[Any, list[Attempt], Any]:
+    """Decode, validate, re-ask with the errors; returns (instance or None, attempts, last generation)."""
+    attempts: list[Attempt] = []
+    gen = None
+    for index in range(max(1, options.max_attempts)):
+        start = time.perf_counter()
+        sampling = Sampling(max_new_tokens=max_new_tokens, temperature=options.temperature if index == 0 else 0.7)
+        gen = model.generate(GenerationRequest(messages, constraint, sampling))
+        if gen.finish_reason == "length":
+            value, errors = None, [f"output cut at {max_new_tokens} tokens"]
+        else:
+            value, errors = validate_answer(schema, gen.text, options.validation_context)
+        attempt = Attempt(
+            index=index,
+            raw=gen.text,
+            errors=errors,
+            seconds=time.perf_counter() - start,
+            prompt_tokens=gen.prompt_tokens,
+            generated_tokens=len(gen.token_ids),
+        )
+        attempts.append(attempt)
+        for hook in options.hooks:
+            hook(attempt)
+        if value is not None:
+            return value, attempts, gen
+        messages = retry_messages(messages, gen.text, errors)
+    return None, attempts, gen
+
+
+def _finish(
+    schema: type[BaseModel],
+    value: Any,
+    attempts: list[Attempt],
+    gen: Any,
+    grounded: GroundedSchema | None,
+    lines: list[DocLine],
+    options: ExtractOptions,
+) -> tuple[Any, dict[str, FieldResult], list[str]]:
+    fields: dict[str, FieldResult] = {}
+    errors: list[str] = []
+    if gen is not None:
+        try:
+            fields = ground_fields(gen, grounded, lines)
+        except ValueError:
+            fields = {}
+    if value is None:
+        last = attempts[-1].errors if attempts else ["no attempt"]
+        if options.on_error == "raise":
+            raise ValidationFailed(
+                f"{schema.__name__}: still invalid after {len(attempts)} attempt(s): {'; '.join(last)}", attempts
+            )
+        errors = list(last)
+        for path, result in fields.items():
+            bad = [e for e in last if e.split(":", 1)[0] == path]
+            if bad:
+                result.valid = False
+                result.error = "; ".join(bad)
+    return value, fields, errors
+
+
+def build_extraction(
+    schema: type[BaseModel],
+    model: ModelAdapter,
+    *,
+    value: Any,
+    fields: dict[str, FieldResult],
+    attempts: list[Attempt],
+    timings: dict[str, float],
+    source: str | None,
+    page_sizes: list[tuple[int, int]],
+    errors: list[str],
+) -> Extraction:
+    """The typed `Extraction[schema]` both engines return."""
+    return Extraction[schema](  # type: ignore[valid-type]
+        value=value,
+        fields=fields,
+        attempts=attempts,
+        timings=timings,
+        model=ModelInfo(name=model.name, backend=model.backend, family=model.family),
+        source=source,
+        pages=len(page_sizes),
+        page_sizes=page_sizes,
+        schema_name=schema.__name__,
+        errors=errors,
+    )
+
+
+def _constraint(spec: dict[str, Any]) -> Constraint:
+    return Constraint.json_schema(json.dumps(without_hints(spec), separators=(",", ":")))
+
+
+def _ranked_confidence(fields: dict[str, FieldResult], ranking: Ranking) -> None:
+    """A ranked field's confidence is the model's probability of its value among the field's candidates
+    (the constrained pass only copied it, so its token log-probs say nothing)."""
+    for name, ranked in ranking.fields.items():
+        if name in fields and fields[name].value is not None:
+            fields[name].confidence = ranked.probability
+
+
+class OcrLlmExtractor:
+    """OCR each page, then let a small language model pick each field's value among the page's text."""
+
+    engine_name = "ocr+llm"
+
+    def __init__(self, model: ModelAdapter, ocr: OCREngineLike, options: ExtractOptions | None = None) -> None:
+        self.model = model
+        self.ocr = ocr
+        self.options = options or ExtractOptions()
+
+    def read_pages(self, document: Document) -> tuple[list[OCRPage], list[tuple[int, int]]]:
+        pages, sizes = [], []
+        for page in document.pages():
+            pages.append(self.ocr.read(page.image, page.index))
+            sizes.append(page.size)
+        return pages, sizes
+
+    def run(self, document: Document, schema: type[BaseModel]) -> Extraction:
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        pages, sizes = self.read_pages(document)
+        timings["ocr"] = time.perf_counter() - start
+        result = self.run_on_pages(pages, schema, source=document.source)
+        result.timings = {**timings, **result.timings}
+        result.page_sizes = sizes
+        return result
+
+    def run_on_pages(self, pages: Sequence[OCRPage], schema: type[BaseModel], source: str | None = None) -> Extraction:
+        """Extract from pages already OCR'd (lets callers overlap OCR and decoding, or reuse OCR)."""
+        opts = self.options
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        bounded = schema_constraint(schema)
+        lines = doc_lines(pages)
+        grounded = grounded_schema(bounded.schema, lines) if opts.grounded else None
+        spec = grounded.schema if grounded else bounded.schema
+        messages = extraction_messages(schema, lines, instructions=opts.instructions)
+        timings["prepare"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        ranking = None
+        if grounded is not None and opts.decoding == "ranked" and self.model.can_score:
+            ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
+        max_tokens = opts.max_new_tokens or bounded.max_tokens
+        attempts: list[Attempt] = []
+        value = gen = None
+        if ranking is not None:
+            first = ExtractOptions(**{**vars(opts), "max_attempts": 1})
+            value, attempts, gen = decode_with_retry(
+                self.model,
+                schema,
+                messages,
+                _constraint(ranking.narrowed(grounded)),
+                max_tokens,
+                first,  # type: ignore[arg-type]
+            )
+        if value is None:  # the JSON pass, or the ranked values did not validate: decode over all candidates
+            retry = ExtractOptions(**{**vars(opts), "max_attempts": max(1, opts.max_attempts - len(attempts))})
+            value, more, gen = decode_with_retry(self.model, schema, messages, _constraint(spec), max_tokens, retry)
+            attempts += [a.model_copy(update={"index": a.index + len(attempts)}) for a in more]
+            ranking = None
+        timings["decode"] = time.perf_counter() - t1
+        value, fields, errors = _finish(schema, value, attempts, gen, grounded, lines, opts)
+        if ranking is not None:
+            _ranked_confidence(fields, ranking)
+        timings["total"] = time.perf_counter() - t0 + sum(p.seconds or 0.0 for p in pages)
+        return build_extraction(
+            schema,
+            self.model,
+            value=value,
+            fields=fields,
+            attempts=attempts,
+            timings=timings,
+            source=source,
+            page_sizes=[(p.width, p.height) for p in pages],
+            errors=errors,
+        )

@@ -1,0 +1,172 @@
+"""Grounded decoding for the ocr+llm engine: a JSON schema whose every string and number leaf may only
+take text printed on the page (the candidates of the leaf's kind), and the map back from a decoded value
+to the lines it came from.
+
+Hallucinated strings are impossible by construction: the grammar has no way to spell a value that is not
+on the page. The trade-off: a value the OCR misread cannot be corrected by the model, and a value that is
+not printed (derived, translated, summed) cannot be produced; such fields should be plain (`grounded=False`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ocula.pipelines.grounding.candidates import Candidate, DocLine, apply_hints, candidates_for, prefer_legal_names
+from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, PICK_KEY, ROUNDED_KEY, TOP_KEY, Kind, kind_of
+
+MAX_ENUM = 400  # candidates per leaf kept in the grammar (reading order)
+
+
+@dataclass
+class GroundedSchema:
+    schema: dict[str, Any]
+    # (kind, value as it appears in JSON) -> candidates that spell it
+    index: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
+    kinds: dict[str, Kind] = field(default_factory=dict)  # leaf name -> kind used
+    ungrounded: list[str] = field(default_factory=list)
+
+    def lookup(self, kind: Kind, value: Any) -> list[Candidate]:
+        return self.index.get((kind, _key(value)), [])
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, float | int | Decimal) and not isinstance(value, bool):
+        return format(Decimal(str(value)).normalize(), "f")
+    return str(value)
+
+
+class _Builder:
+    def __init__(self, lines: Sequence[DocLine]) -> None:
+        self.lines = lines
+        self.cache: dict[Kind, list[Candidate]] = {}
+        self.out = GroundedSchema({})
+
+    def cands(self, kind: Kind) -> list[Candidate]:
+        if kind not in self.cache:
+            self.cache[kind] = candidates_for(kind, self.lines)
+        return self.cache[kind]
+
+    def visit(self, node: dict[str, Any], name: str, optional: bool = False) -> dict[str, Any] | None:
+        """The grounded form of `node`; None for an alternative of an Optional field with no candidate."""
+        if "$ref" in node or "enum" in node or "const" in node:
+            return node
+        for key in ("anyOf", "allOf"):
+            if key in node:  # hints given on an Optional field sit beside its alternatives
+                hints = {k: v for k, v in node.items() if k in HINT_KEYS}
+                alternatives = [self.visit({**hints, **sub}, name, optional=True) for sub in node[key]]
+                kept = [a for a in alternatives if a is not None]
+                if not kept:  # nothing of the field's kind on the page: any line, still grounded
+                    kept = [a for a in (self.visit({**hints, **sub}, name) for sub in node[key]) if a is not None]
+                node[key] = kept
+                return node
+        typ = node.get("type")
+        if typ == "object" or "properties" in node:
+            node["properties"] = {k: self.visit(v, k) for k, v in node.get("properties", {}).items()}
+            if isinstance(node.get("additionalProperties"), dict):
+                node["additionalProperties"] = self.visit(node["additionalProperties"], name)
+            return node
+        if typ == "array":
+            if "items" in node:
+                node["items"] = self.visit(node["items"], name)
+                if _is_object(node["items"]):
+                    # a row of a table carries an amount: no more rows than lines with an amount on them
+                    rows = len({c.line_ids[0] for c in self.cands("amount")})
+                    node["maxItems"] = max(1, min(node.get("maxItems", rows), rows))
+            return node
+        if typ in ("string", "number", "integer"):
+            return self.leaf(node, name, optional)
+        return node
+
+    def leaf(self, node: dict[str, Any], name: str, optional: bool = False) -> dict[str, Any] | None:
+        kind = kind_of(name, node)
+        grounded = self._enum(node, name, kind)
+        if grounded is not None:
+            return grounded
+        if optional:
+            return None  # the field's null alternative remains
+        if node.get("type") == "string" and kind != "text":
+            grounded = self._enum(node, name, "text")  # a required string: any line of the page
+            if grounded is not None:
+                return grounded
+        self.out.ungrounded.append(name)
+        return node
+
+    def _enum(self, node: dict[str, Any], name: str, kind: Kind) -> dict[str, Any] | None:
+        self.out.kinds[name] = kind
+        values: list[Any] = []
+        typ = node.get("type")
+        cands = self.cands(kind if typ == "string" else _numeric_kind(kind, typ))
+        cands = apply_hints(
+            cands,
+            self.lines,
+            top=node.get(TOP_KEY),
+            labels=node.get(LABELS_KEY, ()),
+            exclude=node.get(EXCLUDE_KEY, ()),
+            pick=node.get(PICK_KEY),
+            rounded=node.get(ROUNDED_KEY, ()),
+        )
+        if kind == "name":
+            cands = prefer_legal_names(cands)
+        seen: set[str] = set()
+        for cand in cands:
+            for value in _json_values(cand, node):
+                key = (kind, _key(value))
+                if key[1] in seen:
+                    continue
+                if len(values) < MAX_ENUM:
+                    seen.add(key[1])
+                    values.append(value)
+                    # the occurrences the hints kept come first, so grounding cites the right row
+                    self.out.index.setdefault(key, []).insert(0, cand)
+        if not values:
+            return None
+        keep = {k: v for k, v in node.items() if k in ("title", "description")}
+        return {**keep, "enum": values}
+
+
+def _is_object(node: dict[str, Any]) -> bool:
+    return node.get("type") == "object" or "properties" in node or "$ref" in node
+
+
+def _numeric_kind(kind: Kind, typ: str | None) -> Kind:
+    if typ == "integer":
+        return "integer"
+    return kind if kind in ("amount", "number", "percent") else "number"
+
+
+def _json_values(cand: Candidate, node: dict[str, Any]) -> list[Any]:
+    """The JSON values a candidate offers to a leaf of this JSON type (empty when it does not fit)."""
+    typ = node.get("type")
+    if typ == "string":
+        if node.get("format") == "date":
+            return [d.isoformat() for d in (cand.parsed or []) if isinstance(d, date)]
+        if "maxLength" in node and len(cand.text) > node["maxLength"]:
+            return []
+        return [cand.text]
+    parsed = cand.parsed
+    if parsed is None:
+        return []
+    number: Any = int(parsed) if typ == "integer" else float(parsed)
+    if typ == "integer" and Decimal(parsed) != int(parsed):
+        return []
+    lo, hi = node.get("minimum"), node.get("maximum")
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        return []
+    return [number]
+
+
+def grounded_schema(bounded: dict[str, Any], lines: Sequence[DocLine]) -> GroundedSchema:
+    """Replace each string/number leaf of a bounded JSON schema by the enum of its page candidates."""
+    builder = _Builder(lines)
+    schema = copy.deepcopy(bounded)
+    defs = schema.pop("$defs", None)
+    root = builder.visit(schema, "")
+    if defs:
+        root["$defs"] = {k: builder.visit(v, k) for k, v in defs.items()}
+    builder.out.schema = root
+    return builder.out

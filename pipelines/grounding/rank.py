@@ -1,0 +1,234 @@
+"""Ranked decoding: each top-level field takes the page candidate the model finds most likely.
+
+The grammar's greedy decoding commits to a value token by token, so a small model that starts a value
+well but not the right one cannot go back. Ranking scores every candidate of a field as a whole, under a
+prompt that names the field and its description, and keeps the best by mean log-prob per token (to the
+power `length_power`, between a sum and a mean). The chosen values then fix the grounded schema's enums
+and the usual constrained decode writes the object (fields left unranked, such as lists of line items,
+are decoded by the grammar), so validation, retries and grounding are the same as for the JSON pass.
+
+Two layout rules apply before the model is asked:
+- a printed line holds one text field: a text value may not reuse lines an earlier text field took;
+- a multiline field with an `x-ocula-after` hint (an address after the company name) is the block of
+  lines that starts after that field's lines and runs until a line that holds another kind of value
+  (a phone number, a date, an identifier) or an excluded label.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocula.adapters.models.base import Message, ModelAdapter
+from ocula.pipelines.grounding.candidates import DocLine, candidates_for, group_readings, has_label
+from ocula.pipelines.grounding.grammar import GroundedSchema
+from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY
+
+LENGTH_POWER = 0.5
+TEXT_KINDS = ("text", "multiline", "name")
+MAX_BLOCK_LINES = 5
+# A five-digit postal code, and the town after it on the line if there is one.
+_POSTCODE_LINE = re.compile(r"(?<![\w-])\d{5}(?![\w-])(?P<town>\W*[^\W\d_]{2,})?")
+# A street or lot number starting a line ("4-20,", "No 2A", "LOT 38", "12 Jalan").
+_NUMBERED = re.compile(r"(?:(?:no|lot)\b\.?\s*:?\s*)?\d", re.I)
+# A line that is one word, a state or country below the town ("JOHOR", "MALAYSIA.").
+_REGION = re.compile(r"\s*[^\W\d_]{3,}\.?\s*")
+_PHONE_DIGITS = 7  # a line of at least this many digits and no letters is a phone or an identifier
+# A line that is only an identifier or a bracketed number ("(867388-U)", "BR No.:(124525-H)").
+_ID_LINE = re.compile(r"[(\[]?[A-Z]{0,4}[\d\- ]{4,}[A-Z]?[)\]]?|.*[(\[][^()]*\d[^()]*[)\]]\s*")
+
+
+@dataclass
+class RankedField:
+    value: Any
+    probability: float  # softmax of the candidates' scores (1.0 when a rule or a single candidate chose)
+    candidates: int
+    rule: str | None = None
+
+
+@dataclass
+class Ranking:
+    fields: dict[str, RankedField] = field(default_factory=dict)
+
+    def narrowed(self, grounded: GroundedSchema) -> dict[str, Any]:
+        """The grounded schema with each ranked field fixed to its chosen value (and required, so the
+        constrained pass cannot leave an optional one out)."""
+        schema = copy.deepcopy(grounded.schema)
+        props = schema.get("properties", {})
+        required = list(schema.get("required", []))
+        schema["required"] = required + [name for name in props if name in self.fields and name not in required]
+        for name, ranked in self.fields.items():
+            keep = {k: v for k, v in props[name].items() if k in ("title", "description")}
+            props[name] = {**keep, "type": "null"} if ranked.value is None else {**keep, "enum": [ranked.value]}
+        return schema
+
+
+def _enum_values(node: dict[str, Any]) -> list[Any] | None:
+    """The enum a grounded leaf allows (None for a node that is not an enum leaf)."""
+    if "enum" in node:
+        return list(node["enum"])
+    alternatives = node.get("anyOf")
+    if not alternatives:
+        return None
+    values: list[Any] = []
+    for alt in alternatives:
+        if "enum" in alt:
+            values += alt["enum"]
+        elif alt.get("type") != "null":
+            return None
+    return values or None
+
+
+def _field_messages(messages: Sequence[Message], name: str, description: str) -> list[Message]:
+    """The extraction prompt, asking for one field; the document stays where it was, so the prompt's KV
+    cache is shared by every field."""
+    *head, last = messages
+    ask = f'\nOnly the field "{name}"' + (f" ({description})." if description else ".")
+    return [*head, Message(last.role, last.text + ask, last.images)]
+
+
+def _lines_of(grounded: GroundedSchema, kind: str, value: Any) -> set[int]:
+    found = grounded.lookup(kind, value)  # type: ignore[arg-type]
+    return set(found[0].line_ids) if found else set()
+
+
+def _closes(block: Sequence[DocLine]) -> bool:
+    """Whether the block already holds the postal code and the town: a line with a postcode and a word
+    after it ("40300 Shah Alam"), or a line that ends with the postcode and a line below it (the town)."""
+    for i, line in enumerate(block):
+        found = _POSTCODE_LINE.search(line.text)
+        if found and (found.group("town") or i < len(block) - 1):
+            return True
+    return False
+
+
+def _branch_name(block: Sequence[DocLine]) -> bool:
+    """A first line with no digit before a line that starts with a street or lot number: the branch's or
+    mall's name ("IKEA Cheras" above "No 2A Jalan Cochrane"), not part of the address."""
+    return (
+        len(block) > 1 and not any(ch.isdigit() for ch in block[0].text) and _NUMBERED.match(block[1].text) is not None
+    )
+
+
+def block_after(lines: Sequence[DocLine], after: set[int], exclude: Sequence[str]) -> list[DocLine]:
+    """The lines of a multiline value that follows the lines `after`: it starts at the first line below
+    them that is not an identifier, phone number or date line, and stops before the next such line (or
+    a line naming an excluded label), at most `MAX_BLOCK_LINES` lines, on one page.
+
+    Address layout: a block that holds the postcode and the town ends there (a branch code or a store
+    name printed below is not part of it) unless the next line has a postcode too or is one word (the
+    state or country), and a first line without digits above a numbered street line is a branch name,
+    left out."""
+    if not after:
+        return []
+    others = {i for kind in ("phone", "date", "email", "url") for c in candidates_for(kind, lines) for i in c.line_ids}
+
+    def boundary(line: DocLine) -> bool:
+        text = line.text.strip()
+        if line.id in others or has_label(text.lower(), exclude) or _ID_LINE.fullmatch(text) is not None:
+            return True
+        return not any(ch.isalpha() for ch in text) and sum(ch.isdigit() for ch in text) >= _PHONE_DIGITS
+
+    by_id = {ln.id: ln for ln in lines}
+    last = by_id[max(after)]
+    block: list[DocLine] = []
+    for line in lines:
+        if line.id <= last.id or line.page != last.page or line.id in after:
+            continue
+        if boundary(line):
+            if block:
+                break
+            if line.id - last.id > 3:  # the block does not start near the lines it follows
+                break
+            continue
+        if block and _closes(block) and not _POSTCODE_LINE.search(line.text) and not _REGION.fullmatch(line.text):
+            break
+        block.append(line)
+        if len(block) == MAX_BLOCK_LINES:
+            break
+    return block[1:] if _branch_name(block) else block
+
+
+def rank_fields(
+    model: ModelAdapter,
+    messages: Sequence[Message],
+    schema: dict[str, Any],
+    grounded: GroundedSchema,
+    lines: Sequence[DocLine],
+    *,
+    length_power: float = LENGTH_POWER,
+) -> Ranking:
+    """Choose each top-level enum field's value (see the module docstring); fields are visited in schema
+    order, so layout rules can refer to fields chosen before them."""
+    ranking = Ranking()
+    used: set[int] = set()
+    props = grounded.schema.get("properties", {})
+    described = schema.get("properties", {})
+    for name, node in props.items():
+        values = _enum_values(node)
+        if not values:
+            continue
+        kind = grounded.kinds.get(name, "text")
+        hints = _hints(described.get(name, {}))
+        if kind in TEXT_KINDS and used:
+            free = [v for v in values if not (_lines_of(grounded, kind, v) & used)]
+            values = free or values
+        chosen = None
+        after = hints.get(AFTER_KEY)
+        if kind == "multiline" and after in ranking.fields:
+            prev = ranking.fields[after]
+            block = block_after(
+                lines, _lines_of(grounded, grounded.kinds.get(after, "text"), prev.value), hints.get(EXCLUDE_KEY, ())
+            )
+            texts = [
+                t for t in dict.fromkeys(" ".join(ln.text for ln in r) for r in group_readings(block)) if t in values
+            ]
+            if len(texts) == 1:
+                chosen = RankedField(texts[0], 1.0, len(values), rule="block")
+            elif texts:  # the engines read the block differently: the model chooses between the readings
+                chosen = _by_model(
+                    model, messages, name, described.get(name, {}).get("description", ""), texts, length_power
+                )
+                chosen = RankedField(chosen.value, chosen.probability, len(values), rule="block")
+        if chosen is None:
+            chosen = _by_model(
+                model, messages, name, described.get(name, {}).get("description", ""), values, length_power
+            )
+        ranking.fields[name] = chosen
+        if kind in TEXT_KINDS:
+            used |= _lines_of(grounded, kind, chosen.value)
+    return ranking
+
+
+def _hints(node: dict[str, Any]) -> dict[str, Any]:
+    hints = {k: v for k, v in node.items() if k.startswith("x-ocula-")}
+    for alt in node.get("anyOf", []):
+        hints.update({k: v for k, v in alt.items() if k.startswith("x-ocula-")})
+    return hints
+
+
+def _by_model(
+    model: ModelAdapter,
+    messages: Sequence[Message],
+    name: str,
+    description: str,
+    values: list[Any],
+    length_power: float,
+) -> RankedField:
+    if len(values) == 1:
+        return RankedField(values[0], 1.0, 1, rule="only")
+    prompt = model.render(_field_messages(messages, name, description), assistant_prefix='{"' + name + '":')  # type: ignore[attr-defined]
+    rows = model.token_logprobs(prompt, [json.dumps(v, ensure_ascii=False) for v in values])
+    scores = [sum(r) / max(len(r), 1) ** length_power for r in rows]
+    best = max(range(len(values)), key=scores.__getitem__)
+    top = scores[best]
+    total = sum(math.exp(s - top) for s in scores)
+    return RankedField(values[best], 1.0 / total, len(values))
+
+
+__all__ = ["RankedField", "Ranking", "block_after", "rank_fields"]

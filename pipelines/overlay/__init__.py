@@ -1,0 +1,1 @@
+"""Overlays: boxes and labels of extractions, OCR and detections drawn with OpenCV."""

@@ -1,0 +1,83 @@
+"""`OculaLoader`: lazy page-by-page documents with OCR text and boxes, or extracted fields as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from langchain_core.documents import Document
+from PIL import Image
+
+from ocula.langchain import OculaLoader
+from ocula.schemas.ready import SroieReceipt
+from tests.fixtures.fakes import FixedAnswer
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.fixture(scope="module")
+def two_page_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The receipt's top strip twice, as a two-page PDF (small pages: OCR is quick)."""
+    path = tmp_path_factory.mktemp("loader") / "two.pdf"
+    with Image.open(SAMPLES / "receipt.jpg") as image:
+        strip = image.convert("RGB").crop((0, 0, image.width, 80))
+    strip.save(path, save_all=True, append_images=[strip], resolution=150)
+    return path
+
+
+def test_ocr_mode_yields_one_document_per_page_with_boxes(two_page_pdf: Path) -> None:
+    docs = list(OculaLoader(two_page_pdf).lazy_load())
+    assert [d.metadata["page"] for d in docs] == [0, 1]
+    first = docs[0]
+    assert isinstance(first, Document)
+    assert "KEDAI" in first.page_content
+    assert first.metadata["source"] == str(two_page_pdf)
+    assert first.metadata["page_width"] > 0 and first.metadata["page_height"] > 0
+    line = first.metadata["lines"][0]
+    x0, y0, x1, y1 = line["box"]
+    assert 0 <= x0 < x1 <= first.metadata["page_width"] and 0 <= y0 < y1 <= first.metadata["page_height"]
+    assert line["text"] in first.page_content
+
+
+def test_lazy_load_renders_pages_on_demand(two_page_pdf: Path) -> None:
+    pages = OculaLoader([two_page_pdf, SAMPLES / "receipt.jpg"], pages=[0]).lazy_load()
+    first = next(pages)
+    assert first.metadata["page"] == 0 and first.metadata["source"] == str(two_page_pdf)
+
+
+def test_extract_mode_gives_fields_as_json_with_metadata(two_page_pdf: Path) -> None:
+    model = FixedAnswer('{"company":"KEDAI RUNCIT MAJU JAYA","date":null,"address":null,"total":null}')
+    loader = OculaLoader(two_page_pdf, mode="extract", schema=SroieReceipt, model=model)
+    docs = loader.load()
+    assert model.calls == 2 and [d.metadata["page"] for d in docs] == [0, 1]
+    assert json.loads(docs[0].page_content)["company"] == "KEDAI RUNCIT MAJU JAYA"
+    meta = docs[0].metadata
+    assert meta["schema"] == "SroieReceipt" and meta["valid"] is True and meta["errors"] == []
+    assert meta["source"] == str(two_page_pdf)
+    assert "company" in meta["fields"]
+
+
+def test_extract_mode_whole_document_and_failures(two_page_pdf: Path) -> None:
+    model = FixedAnswer("{}")
+    (doc,) = OculaLoader(
+        two_page_pdf, mode="extract", schema=SroieReceipt, model=model, per_page=False, max_attempts=1
+    ).load()
+    assert doc.metadata["pages"] == [0, 1]
+    assert doc.metadata["valid"] is False and doc.metadata["errors"]
+    assert doc.page_content == "null"
+
+
+@pytest.mark.slow
+def test_extract_mode_with_the_bundled_model_grounds_fields() -> None:
+    (doc,) = OculaLoader(SAMPLES / "receipt.jpg", mode="extract", schema=SroieReceipt).load()
+    assert SroieReceipt.model_validate_json(doc.page_content)
+    boxes = [f["box"] for f in doc.metadata["fields"].values() if f["box"] is not None]
+    assert boxes and doc.metadata["confidence"] is not None
+
+
+def test_bad_configuration_is_refused() -> None:
+    with pytest.raises(ValueError, match="schema"):
+        OculaLoader("x.png", mode="extract")
+    with pytest.raises(ValueError, match="mode"):
+        OculaLoader("x.png", mode="read")  # type: ignore[arg-type]

@@ -1,0 +1,55 @@
+"""Training examples from the pipeline's own calls: what is learnt, what is dropped, and the options recorded."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest
+
+from ocula.adapters.models.transformers_lm import TransformersLM
+from ocula.pipelines.extract.ocr_llm import ExtractOptions
+from ocula.pipelines.finetune.data import LabelledDocument
+from ocula.pipelines.finetune.runner import _changed_options, prepare
+from ocula.schemas import BBox, Line, OCRPage
+from ocula.schemas.ready import SroieReceipt
+from tests.fixtures.tiny_models import build_tiny_lm
+
+LINES = ["KEDAI MAJU SDN BHD", "NO 17, JALAN PERMAI 3,", "DATE: 23/03/2018", "SUBTOTAL 48.00", "TOTAL 50.55"]
+GOLD = {"company": "KEDAI MAJU SDN BHD", "date": "23/03/2018", "address": "NO 17, JALAN PERMAI 3,", "total": "50.55"}
+
+
+@pytest.fixture(scope="module")
+def lm() -> TransformersLM:
+    model, tokenizer = build_tiny_lm()
+    return TransformersLM(model, tokenizer, name="tiny")
+
+
+def document(**changes: object) -> LabelledDocument:
+    lines = [Line(text=t, box=BBox(x0=10, y0=10 + 30 * i, x1=300, y1=30 + 30 * i)) for i, t in enumerate(LINES)]
+    return LabelledDocument("doc", [OCRPage(width=320, height=400, lines=lines)], {**GOLD, **changes})
+
+
+@pytest.mark.parametrize("scores", [False, True])
+def test_each_document_gives_sequences_with_targets(lm: TransformersLM, scores: bool) -> None:
+    prepared = prepare(lm, [document(), document(company="SOMEWHERE ELSE SDN BHD")], SroieReceipt, scores=scores)
+    assert len(prepared.documents) == 2 and not prepared.skipped
+    assert all(seq.positions for doc in prepared.documents for seq in doc)
+    assert prepared.dropped == {"company": 1}  # the second gold name is not on the page
+    assert prepared.sequences == sum(len(d) for d in prepared.documents)
+
+
+def test_json_pass_only_decoding_trains_the_json_pass(lm: TransformersLM) -> None:
+    prepared = prepare(lm, [document()], SroieReceipt, ExtractOptions(decoding="json"), scores=True)
+    (only,) = prepared.documents[0]  # no candidate scoring: the one constrained pass
+    answer = lm.tokenizer.decode(only.input_ids[only.prompt_tokens :])
+    assert answer.startswith('{"company":"KEDAI MAJU SDN BHD"') and '"total":50.55' in answer
+
+
+def test_changed_options_are_recorded() -> None:
+    assert _changed_options(ExtractOptions()) == {}
+    assert _changed_options(ExtractOptions(decoding="json", instructions="Day first.", hooks=[print])) == {
+        "decoding": "json",
+        "instructions": "Day first.",
+    }
