@@ -30,7 +30,7 @@ def _usage(message: str) -> typer.Exit:
 
 def _overlay_writer(folder: Path, stem: str) -> Callable[[Page, Detections], None]:
     """A page callback drawing the detections into `folder/<stem>-p<N>.png`."""
-    from ocula.pipelines.overlay.draw import draw, save_png
+    from ocula.pipelines.overlay import draw, save_png
 
     def write(page: Page, result: Detections) -> None:
         save_png(draw(page.image, result), folder / f"{stem}-p{result.page + 1}.png")

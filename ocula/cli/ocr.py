@@ -46,7 +46,7 @@ def _overlay_writer(folder: Path, stem: str) -> Callable[[Page, OCRPage], None]:
     """A page callback drawing line boxes into `folder/<stem>-p<N>.png` (via `ocula.pipelines.overlay.draw`
     when present, else plain OpenCV rectangles)."""
     try:
-        from ocula.pipelines.overlay.draw import draw, save_png
+        from ocula.pipelines.overlay import draw, save_png
     except ImportError:
         draw = save_png = None
 

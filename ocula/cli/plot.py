@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ocula.cli import app
 from ocula.errors import OculaError
-from ocula.pipelines.overlay.draw import contact_sheet, draw, save_png
+from ocula.pipelines.overlay import contact_sheet, draw, save_png
 from ocula.schemas import Detections, Extraction, OCRPage
 
 Result = Extraction[Any] | OCRPage | Detections

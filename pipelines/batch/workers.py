@@ -66,7 +66,7 @@ def _stages(extract_fn: Any) -> tuple[Callable[[Path], Any], Callable[[Any, type
 def write_overlays(task: Task, result: Any, read: Any, overlay_dir: Path) -> list[str]:
     """Draw each page's fields on the page image: `overlay_dir/<stem>-p<N>.png` (N from 1)."""
     from ocula.adapters.io.loading import load_document
-    from ocula.pipelines.overlay.draw import draw, save_png
+    from ocula.pipelines.overlay import draw, save_png
     from ocula.schemas import Extraction
 
     document = getattr(read, "document", None) or load_document(task.path)

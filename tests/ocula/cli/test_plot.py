@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 import ocula.cli.plot  # noqa: F401  (registers the command)
 from ocula.cli import app
-from ocula.pipelines.overlay.draw import colour_for
+from ocula.pipelines.overlay import colour_for
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 runner = CliRunner()
 
 
