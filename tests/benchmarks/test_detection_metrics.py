@@ -14,7 +14,7 @@ import pytest
 
 from ocula.schemas import BBox, Detection, Detections
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COCO_DIR = Path("/work/shared/data/coco")
 
 

@@ -14,7 +14,7 @@ import pytest
 import ocula.api
 from tests.fixtures.fakes import ScriptedVLM
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _eval_detect():

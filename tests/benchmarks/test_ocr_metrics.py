@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "ocr_metrics.py"
+_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "ocr_metrics.py"
 _spec = importlib.util.spec_from_file_location("ocr_metrics", _PATH)
 assert _spec is not None and _spec.loader is not None
 m = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("ocr_metrics", m)
 _spec.loader.exec_module(m)
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def test_iou_hand_computed() -> None:

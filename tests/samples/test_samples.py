@@ -12,7 +12,7 @@ import pytest
 from pdf2image import convert_from_path
 from PIL import Image
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED = {
     "receipt": ("receipt", {"company", "date", "address", "total"}),
     "invoice": ("invoice", {"invoice_number", "date", "seller", "buyer", "subtotal", "tax", "total"}),

@@ -20,7 +20,7 @@ from ocula.schemas.ready import SroieReceipt
 
 langchain_openai = pytest.importorskip("langchain_openai", reason="the real-model tests use langchain-openai")
 
-RECEIPT = Path(__file__).resolve().parents[1] / "samples" / "receipt.jpg"
+RECEIPT = Path(__file__).resolve().parents[3] / "samples" / "receipt.jpg"
 CODE_SCHEMA = json.dumps(
     {
         "title": "Code",

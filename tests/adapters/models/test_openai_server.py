@@ -24,7 +24,7 @@ from ocula.errors import ModelError, ServerError, ServerTimeout, ServerUnreachab
 from ocula.pipelines.grounding.candidates import doc_lines
 from ocula.schemas.ready import SroieReceipt
 
-RECEIPT = Path(__file__).resolve().parents[1] / "samples" / "receipt.jpg"
+RECEIPT = Path(__file__).resolve().parents[3] / "samples" / "receipt.jpg"
 
 
 def code_schema(code: str) -> str:

@@ -15,7 +15,7 @@ import ocula.cli.extract  # (registers the command)
 from ocula.cli import app
 from ocula.schemas.ready import SroieReceipt
 
-RECEIPT = Path(__file__).resolve().parents[1] / "samples" / "receipt.jpg"
+RECEIPT = Path(__file__).resolve().parents[3] / "samples" / "receipt.jpg"
 
 
 def run(*args: str) -> Result:

@@ -20,7 +20,7 @@ from ocula.cli import app
 from ocula.schemas.ready import SroieReceipt
 from tests.fixtures.tiny_models import save_tiny_lm
 
-RECEIPT = Path(__file__).resolve().parents[1] / "samples" / "receipt.jpg"
+RECEIPT = Path(__file__).resolve().parents[3] / "samples" / "receipt.jpg"
 GOLD = {
     "company": "KEDAI RUNCIT MAJU JAYA SDN BHD",
     "date": "23/03/2018",
@@ -128,7 +128,6 @@ def test_extract_with_a_folder_that_is_no_adapter_is_a_usage_error(tmp_path: Pat
 def test_bundled_model_fine_tuned_runs_on_llama_cpp(tmp_path: Path) -> None:
     """One step on the bundled SmolLM2: the GGUF LoRA is written and `--adapter` runs it on llama.cpp, which
     renders and tokenizes prompts exactly as the training did."""
-    from ocula.adapters.models.base import GenerationRequest
     from ocula.adapters.models.llamacpp import LlamaCppModel
     from ocula.adapters.models.lora.load import load_trainable
     from ocula.pipelines.finetune.calls import extraction_request
@@ -149,6 +148,6 @@ def test_bundled_model_fine_tuned_runs_on_llama_cpp(tmp_path: Path) -> None:
     request = extraction_request(run_ocr(ocula.load_document(RECEIPT)), SroieReceipt)
     trainer = load_trainable("smollm2-135m")
     for prefix in ("", '{"total":'):  # the JSON pass, and a candidate-scoring prompt
-        prompt = trainer.render(GenerationRequest(request.messages, assistant_prefix=prefix))
+        prompt = trainer.render(request.messages, assistant_prefix=prefix)
         assert prompt == model.render(request.messages, assistant_prefix=prefix)
         assert trainer.tokenizer(prompt, add_special_tokens=False)["input_ids"] == model.tokenize(prompt)
