@@ -1,26 +1,23 @@
-"""PDFs through poppler (pdf2image): page count and sizes from pdfinfo, one page rendered per request."""
+"""PDFs: page count and sizes read once, then one page rendered per request (a long PDF never sits in memory).
+
+Rendering is poppler's (pdf2image) when it is installed, else PDFium's (pypdfium2, bundled in its wheel); see
+`pdf_renderers`. Either way a page is drawn only when the document's loader is asked for it.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import math
 import os
-import re
 import tempfile
 import weakref
-
-from pdf2image import convert_from_path, pdfinfo_from_path
-from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFPopplerTimeoutError
 
 from ocula.adapters.io.document import Document, Page
 from ocula.adapters.io.images import decoding, pil_to_rgb
 from ocula.adapters.io.limits import check_pixels
 from ocula.adapters.io.pages import PageSpec, select_pages
+from ocula.adapters.io.pdf_renderers import PdfInfo, PdfRenderer, pdf_renderer
 from ocula.schemas.errors import InputError
-
-_ALL_PAGES = 10**9  # pdfinfo clamps -l to the last page, so this lists every page's size in one call
-_SIZE = re.compile(r"([\d.]+) x ([\d.]+) pts")
-_NO_POPPLER = "cannot read PDFs: poppler's pdfinfo/pdftoppm are not installed (Debian: poppler-utils)"
 
 
 class _TempPDF:
@@ -41,32 +38,20 @@ def _unlink(path: str) -> None:
         os.unlink(path)
 
 
-def pdf_info(path: str, source: str) -> dict[str, object]:
-    """pdfinfo's fields for every page; an `InputError` for encrypted, corrupt or empty PDFs."""
-    try:
-        info = pdfinfo_from_path(path, first_page=1, last_page=_ALL_PAGES)
-    except PDFPageCountError as err:
-        detail = str(err).replace("Unable to get page count.", "").strip()
-        if "password" in detail.lower():
-            raise InputError(source, "encrypted PDF: it needs a password to open") from None
-        first_line = detail.splitlines()[0] if detail else "pdfinfo could not read it"
-        raise InputError(source, f"corrupt or unreadable PDF ({first_line})") from None
-    except PDFInfoNotInstalledError:
-        raise InputError(source, _NO_POPPLER) from None
-    if int(info["Pages"]) < 1:
+def pdf_info(path: str, source: str, renderer: PdfRenderer | None = None) -> PdfInfo:
+    """The PDF's pages; an `InputError` for encrypted, corrupt or empty PDFs."""
+    info = (renderer or pdf_renderer()).info(path, source)
+    if info.count < 1:
         raise InputError(source, "PDF has no pages")
     return info
 
 
-def page_pixels(info: dict[str, object], index: int, dpi: int) -> tuple[int, int] | None:
-    """Pixel size of page `index` (0-based) rendered at `dpi`, from pdfinfo's size and rotation."""
-    match = _SIZE.search(str(info.get(f"Page {index + 1:4d} size", "")))
-    if match is None:
+def page_pixels(info: PdfInfo, index: int, dpi: int) -> tuple[int, int] | None:
+    """Pixel size of page `index` (0-based) rendered at `dpi`, from its size in points (rotation applied)."""
+    size = info.sizes[index] if index < len(info.sizes) else None
+    if size is None:
         return None
-    width = math.ceil(float(match.group(1)) * dpi / 72)
-    height = math.ceil(float(match.group(2)) * dpi / 72)
-    rotation = str(info.get(f"Page {index + 1:4d} rot", "0")).strip()
-    return (height, width) if rotation in ("90", "270") else (width, height)
+    return math.ceil(size[0] * dpi / 72), math.ceil(size[1] * dpi / 72)
 
 
 def pdf_document(
@@ -77,14 +62,17 @@ def pdf_document(
     pages: PageSpec = None,
     max_pixels: int | None = None,
     temp: _TempPDF | None = None,
+    renderer: PdfRenderer | None = None,
 ) -> Document:
     """A document whose loader renders one page at `dpi` per call (a long PDF never sits in memory).
 
     PDFs that open without a password (including those with only an owner password) are read; those
     that need a user password raise `InputError`. Pages larger than `max_pixels` at `dpi` are refused now.
+    `renderer` is chosen by `pdf_renderers.pdf_renderer` (poppler when installed, else PDFium).
     """
-    info = pdf_info(path, source)
-    count = int(info["Pages"])
+    chosen = renderer or pdf_renderer()
+    info = pdf_info(path, source, chosen)
+    count = info.count
     indices = select_pages(pages, count, source)
     for i in indices:
         size = page_pixels(info, i, dpi)
@@ -95,21 +83,13 @@ def pdf_document(
         if not 0 <= i < count:
             raise IndexError(f"{source}: page {i} not in a {count}-page PDF")
         file = temp.path if temp else path  # `temp` is held here: the temporary file outlives every render
-        try:
-            with decoding(source, max_pixels):
-                images = convert_from_path(file, dpi=dpi, first_page=i + 1, last_page=i + 1)
-                if not images:
-                    raise InputError(source, f"page {i + 1} could not be rendered (corrupt PDF)")
-                image = images[0]
-                check_pixels(source, image.width, image.height, max_pixels, f"page {i + 1} at {dpi} dpi")
-                return Page(i, pil_to_rgb(image), float(dpi))
-        except (PDFPageCountError, PDFPopplerTimeoutError) as err:
-            raise InputError(source, f"page {i + 1} could not be rendered ({err})") from None
-        except PDFInfoNotInstalledError:
-            raise InputError(source, _NO_POPPLER) from None
+        with decoding(source, max_pixels):
+            image = chosen.render(file, i, dpi, source)
+            check_pixels(source, image.width, image.height, max_pixels, f"page {i + 1} at {dpi} dpi")
+            return Page(i, pil_to_rgb(image), float(dpi))
 
-    metadata: dict[str, object] = {"format": "PDF", "page_count": count}
-    metadata["encrypted"] = str(info.get("Encrypted", "no")).startswith("yes")
+    metadata: dict[str, object] = {"format": "PDF", "page_count": count, "encrypted": info.encrypted}
+    metadata["renderer"] = chosen.name
     return Document(source=source, page_indices=indices, loader=loader, kind="pdf", dpi=float(dpi), metadata=metadata)
 
 

@@ -22,10 +22,10 @@ from ocula.adapters.io import (
     parse_page_ranges,
     select_pages,
 )
-from ocula.adapters.io import pdf as pdf_module
+from ocula.adapters.io.pdf_renderers import RENDERER_ENV, RENDERERS, pdf_renderer, poppler_installed
 from ocula.schemas.errors import InputError
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
 
@@ -266,18 +266,28 @@ def test_bad_arrays_raise_input_error(array: np.ndarray, reason: str) -> None:
     assert info.value.source == "<image>"
 
 
-# PDFs -------------------------------------------------------------------------------------------
-def test_pdf_pages_render_at_dpi(tmp_path: Path) -> None:
+# PDFs: every test runs on both renderers ----------------------------------------------------------
+@pytest.fixture(params=sorted(RENDERERS))
+def renderer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The PDF renderer the test runs on (poppler's only where its programs are installed)."""
+    if request.param == "poppler" and not poppler_installed():
+        pytest.skip("poppler's pdfinfo/pdftoppm are not installed (Debian: poppler-utils)")
+    monkeypatch.setenv(RENDERER_ENV, request.param)
+    return str(request.param)
+
+
+def test_pdf_pages_render_at_dpi(tmp_path: Path, renderer: str) -> None:
     path = make_pdf(tmp_path / "doc.pdf", [RED, GREEN, BLUE])
     doc = load_document(path, dpi=72)
     assert doc.kind == "pdf" and doc.dpi == 72 and doc.metadata["page_count"] == 3
+    assert doc.metadata["renderer"] == renderer
     assert [p.size for p in doc.pages()] == [(200, 100)] * 3
     assert [centre(doc, i) for i in range(3)] == [RED, GREEN, BLUE]
     assert next(load_document(path, dpi=144).pages()).size == (400, 200)
     assert next(doc.pages()).dpi == 72
 
 
-def test_pdf_is_detected_by_content_not_name(tmp_path: Path) -> None:
+def test_pdf_is_detected_by_content_not_name(tmp_path: Path, renderer: str) -> None:
     path = make_pdf(tmp_path / "doc.pdf", [GREEN])
     renamed = path.rename(tmp_path / "scan.png")
     assert load_document(renamed, dpi=36).kind == "pdf"
@@ -285,7 +295,9 @@ def test_pdf_is_detected_by_content_not_name(tmp_path: Path) -> None:
     assert load_document(fake).kind == "image"
 
 
-def test_pdf_bytes_and_their_temporary_file_goes_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_bytes_and_their_temporary_file_goes_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renderer: str
+) -> None:
     data = make_pdf(tmp_path / "doc.pdf", [RED, BLUE]).read_bytes()
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -299,31 +311,47 @@ def test_pdf_bytes_and_their_temporary_file_goes_away(tmp_path: Path, monkeypatc
     assert list(scratch.iterdir()) == []
 
 
-def test_pdf_renders_one_page_per_call_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_renders_one_page_per_call_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renderer: str
+) -> None:
     path = make_pdf(tmp_path / "doc.pdf", [RED, GREEN, BLUE, WHITE])
-    calls: list[tuple[int, int]] = []
-    real = pdf_module.convert_from_path
+    calls: list[int] = []
+    chosen = pdf_renderer()
+    real = chosen.render
 
-    def counting(*args: object, **kwargs: object) -> list[Image.Image]:
-        calls.append((kwargs["first_page"], kwargs["last_page"]))
-        return real(*args, **kwargs)
+    def counting(file: str, index: int, dpi: int, source: str) -> Image.Image:
+        calls.append(index)
+        image = real(file, index, dpi, source)
+        assert image.size == (100, 50)  # one page at 36 dpi
+        return image
 
-    monkeypatch.setattr(pdf_module, "convert_from_path", counting)
+    monkeypatch.setattr(chosen, "render", counting)
     doc = load_document(path, dpi=36, pages="2-4")
     assert calls == []
     pages = doc.pages()
-    assert next(pages).index == 1 and calls == [(2, 2)]
-    assert [p.index for p in pages] == [2, 3] and calls == [(2, 2), (3, 3), (4, 4)]
+    assert next(pages).index == 1 and calls == [1]
+    assert [p.index for p in pages] == [2, 3] and calls == [1, 2, 3]
 
 
-def test_pdf_page_over_the_pixel_limit_at_this_dpi(tmp_path: Path) -> None:
+def test_pdfium_is_chosen_without_poppler(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A machine set up with pip alone (no poppler-utils) still reads PDFs."""
+    monkeypatch.delenv(RENDERER_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdfinfo/pdftoppm on it
+    assert not poppler_installed() and pdf_renderer().name == "pdfium"
+    doc = load_document(make_pdf(tmp_path / "doc.pdf", [GREEN]), dpi=72)
+    assert doc.metadata["renderer"] == "pdfium" and centre(doc, 0) == GREEN
+    with pytest.raises(ValueError, match="unknown PDF renderer"):
+        pdf_renderer("ghostscript")
+
+
+def test_pdf_page_over_the_pixel_limit_at_this_dpi(tmp_path: Path, renderer: str) -> None:
     path = make_pdf(tmp_path / "doc.pdf", [RED, GREEN], size=(200, 200))
     with pytest.raises(InputError, match="page 1 at 72 dpi"):
         load_document(path, dpi=72, max_pixels=10_000)
     assert len(load_document(path, dpi=36, max_pixels=10_000)) == 2
 
 
-def test_encrypted_pdf_needing_a_password_is_refused(tmp_path: Path) -> None:
+def test_encrypted_pdf_needing_a_password_is_refused(tmp_path: Path, renderer: str) -> None:
     path = tmp_path / "locked.pdf"
     path.write_bytes(encrypted_pdf(b"secret"))
     with pytest.raises(InputError, match="encrypted") as info:
@@ -333,8 +361,8 @@ def test_encrypted_pdf_needing_a_password_is_refused(tmp_path: Path) -> None:
         load_document(path.read_bytes())
 
 
-def test_pdf_with_only_an_owner_password_opens(tmp_path: Path) -> None:
-    """Poppler opens these without a password (they only restrict editing), so they are read."""
+def test_pdf_with_only_an_owner_password_opens(tmp_path: Path, renderer: str) -> None:
+    """Both renderers open these without a password (they only restrict editing), so they are read."""
     path = tmp_path / "owner.pdf"
     path.write_bytes(encrypted_pdf(b""))
     doc = load_document(path, dpi=72)
@@ -347,7 +375,7 @@ def test_pdf_with_only_an_owner_password_opens(tmp_path: Path) -> None:
     [b"%PDF-1.4\n" + b"garbage " * 200, b"%PDF-1.7\n%%EOF\n"],
     ids=["garbage", "header-only"],
 )
-def test_corrupt_pdf(tmp_path: Path, content: bytes) -> None:
+def test_corrupt_pdf(tmp_path: Path, content: bytes, renderer: str) -> None:
     path = tmp_path / "broken.pdf"
     path.write_bytes(content)
     with pytest.raises(InputError, match="corrupt or unreadable PDF"):
@@ -464,7 +492,7 @@ def test_parse_page_ranges_syntax() -> None:
         parse_page_ranges("1-2-3")
 
 
-def test_page_range_out_of_a_real_document(tmp_path: Path) -> None:
+def test_page_range_out_of_a_real_document(tmp_path: Path, renderer: str) -> None:
     path = make_pdf(tmp_path / "doc.pdf", [RED, GREEN, BLUE])
     with pytest.raises(InputError, match=r"has 3 pages \(1-3\)"):
         load_document(path, pages="2-4")
@@ -502,7 +530,7 @@ def test_supported_suffixes_are_lower_case_and_cover_the_formats() -> None:
 
 # real documents ------------------------------------------------------------------------------------
 @pytest.mark.skipif(not (DATA / "pdfs").is_dir(), reason="the shared development data is not present")
-def test_real_multi_page_pdf() -> None:
+def test_real_multi_page_pdf(renderer: str) -> None:
     doc = load_document(DATA / "pdfs" / "federal-register-2020-17221.pdf", pages="15")
     assert doc.metadata["page_count"] == 15 and doc.page_indices == [14]
     page = doc.page(14)
