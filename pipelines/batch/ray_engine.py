@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from ocula.pipelines.batch.records import Record, error_record, one_line
-from ocula.pipelines.batch.schedule import _MAX_REQUEUES, _POLL_SECONDS
-from ocula.pipelines.batch.workers import Clock, SchemaSource, Task, _run_one, _schema, _stages, reason
+from ocula.pipelines.batch.schedule import MAX_REQUEUES, POLL_SECONDS
+from ocula.pipelines.batch.workers import Clock, SchemaSource, Task, load_schema, reason, run_one, stages
 from ocula.pipelines.batch.writers import MissingDependency
 from ocula.schemas.errors import ModelError
 
@@ -64,7 +64,7 @@ class RayWorker:
     def setup(self) -> str | None:
         """Load the schema and the model; a one-line reason when that fails."""
         try:
-            self.schema = _schema(self.schema_source)
+            self.schema = load_schema(self.schema_source)
             setup = getattr(self.extract_fn, "setup", None)
             if callable(setup):
                 setup()
@@ -73,16 +73,16 @@ class RayWorker:
         return None
 
     def read(self, task: Task) -> None:
-        read_fn, _ = _stages(self.extract_fn)
+        read_fn, _ = stages(self.extract_fn)
         try:
             self._read[task.index] = (read_fn(Path(task.path)), None)
         except Exception as err:
             self._read[task.index] = (None, reason(err))
 
     def decode(self, task: Task) -> Record:
-        _, decode_fn = _stages(self.extract_fn)
+        _, decode_fn = stages(self.extract_fn)
         item, error = self._read.pop(task.index, (None, "document was not read"))
-        return _run_one(task, item, error, decode_fn, self.schema, self.overlay_dir)
+        return run_one(task, item, error, decode_fn, self.schema, self.overlay_dir)
 
 
 @dataclass
@@ -192,7 +192,7 @@ def schedule_ray(
         for ref in [r for r, (s, _, _) in calls.items() if s is slot]:
             del calls[ref]
         for index, task in list(slot.tasks.items()):
-            if index == blamed or requeued.get(index, 0) >= _MAX_REQUEUES:
+            if index == blamed or requeued.get(index, 0) >= MAX_REQUEUES:
                 emit(error_record(task.source, task.key, why if index == blamed else f"worker failed: {why}"))
             else:
                 requeued[index] = requeued.get(index, 0) + 1
@@ -233,7 +233,7 @@ def schedule_ray(
             for slot in pool:
                 if slot.ready:
                     feed(slot)
-            wait_for = _POLL_SECONDS
+            wait_for = POLL_SECONDS
             if timeout is not None:
                 now = time.monotonic()
                 left = [timeout - c.elapsed(now) for s in pool for c in s.clocks.values() if c.since is not None]

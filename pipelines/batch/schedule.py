@@ -19,8 +19,8 @@ from ocula.pipelines.batch.records import Record, error_record
 from ocula.pipelines.batch.workers import SchemaSource, Task, Worker
 from ocula.schemas.errors import ModelError
 
-_MAX_REQUEUES = 2
-_POLL_SECONDS = 0.5
+MAX_REQUEUES = 2  # times a document goes back to the queue after another's failure took down its worker
+POLL_SECONDS = 0.5  # longest wait for a worker's message before the timeouts are checked again
 
 
 def schedule(
@@ -47,7 +47,7 @@ def schedule(
         """Kill `worker`, record `why` for the blamed task, put its other tasks back, start a new worker."""
         worker.kill()
         for index, task in list(worker.tasks.items()):
-            if index == blamed or requeued.get(index, 0) >= _MAX_REQUEUES:
+            if index == blamed or requeued.get(index, 0) >= MAX_REQUEUES:
                 emit(error_record(task.source, task.key, why if index == blamed else f"worker failed: {why}"))
             else:
                 requeued[index] = requeued.get(index, 0) + 1
@@ -81,7 +81,7 @@ def schedule(
             for worker in pool:
                 while worker.ready and pending and len(worker.tasks) < depth:
                     worker.assign(pending.popleft())
-            wait_for = _POLL_SECONDS
+            wait_for = POLL_SECONDS
             if timeout is not None:
                 now = time.monotonic()
                 left = [timeout - c.elapsed(now) for w in pool for c in w.clocks.values() if c.since is not None]

@@ -50,13 +50,14 @@ def reason(err: BaseException) -> str:
     return one_line(f"unexpected {type(err).__name__}: {err}")
 
 
-def _schema(source: SchemaSource) -> type[BaseModel]:
+def load_schema(source: SchemaSource) -> type[BaseModel]:
+    """The schema class, calling `source` first when it is a loader (so a worker imports the schema itself)."""
     if isinstance(source, type) and issubclass(source, BaseModel):
         return source
     return source()  # type: ignore[misc, call-arg]
 
 
-def _stages(extract_fn: Any) -> tuple[Callable[[Path], Any], Callable[[Any, type[BaseModel]], Any]]:
+def stages(extract_fn: Any) -> tuple[Callable[[Path], Any], Callable[[Any, type[BaseModel]], Any]]:
     """`read` and `decode` when the extractor offers them, else (path passed through, the whole call)."""
     if callable(getattr(extract_fn, "read", None)) and callable(getattr(extract_fn, "decode", None)):
         return extract_fn.read, extract_fn.decode
@@ -79,9 +80,11 @@ def write_overlays(task: Task, result: Any, read: Any, overlay_dir: Path) -> lis
     return written
 
 
-def _run_one(
+def run_one(
     task: Task, read: Any, read_error: str | None, decode: Callable[..., Any], schema: Any, overlay: Any
 ) -> Record:
+    """Decode one read document into its record (an error record when reading or decoding failed), with its
+    overlays drawn into the folder `overlay` when given."""
     if read_error is not None:
         return error_record(task.source, task.key, read_error)
     try:
@@ -108,7 +111,7 @@ def worker_main(
             conn.send(message)
 
     try:
-        schema = _schema(schema_source)
+        schema = load_schema(schema_source)
         setup = getattr(extract_fn, "setup", None)
         if callable(setup):
             setup()
@@ -116,7 +119,7 @@ def worker_main(
         send(("setup_failed", reason(err), traceback.format_exc(limit=3)))
         return
     send(("ready",))
-    read_fn, decode_fn = _stages(extract_fn)
+    read_fn, decode_fn = stages(extract_fn)
     slots = threading.Semaphore(2 if prefetch else 1)
     handed: list[Any] = []
     available = threading.Condition()
@@ -153,7 +156,7 @@ def worker_main(
                 return
             task, item, error = got
             send(("decode", task.index))
-            record = _run_one(task, item, error, decode_fn, schema, overlay_dir)
+            record = run_one(task, item, error, decode_fn, schema, overlay_dir)
             send(("done", task.index, record))
             slots.release()
     except (BrokenPipeError, EOFError, OSError):

@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import test_batch
 from click.testing import Result
 from pydantic import BaseModel
-from test_batch import Doc, fake_extract, lines, make_docs
 from typer.testing import CliRunner
 
 import ocula.cli.extract  # noqa: F401  (registers the command)
@@ -23,9 +21,11 @@ from ocula.pipelines.batch.runner import run_batch
 from ocula.pipelines.batch.writers import MissingDependency
 from ocula.schemas import Extraction
 from ocula.schemas.ready import SroieReceipt
+from tests.pipelines.batch import test_runner
+from tests.pipelines.batch.test_runner import Doc, fake_extract, lines, make_docs
 
 TESTS = Path(__file__).resolve().parent
-SAMPLES = TESTS.parent / "samples"
+SAMPLES = TESTS.parents[2] / "samples"
 
 
 def crashing_extract(path: Path, schema: type[BaseModel]) -> Extraction:
@@ -41,7 +41,7 @@ def ray_instance() -> Iterator[None]:
     ray = pytest.importorskip("ray", reason='Ray is an optional extra: pip install "ocula[ray]"')
     from ray import cloudpickle
 
-    for module in (test_batch, sys.modules[__name__]):
+    for module in (test_runner, sys.modules[__name__]):
         cloudpickle.register_pickle_by_value(module)
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield

@@ -249,7 +249,7 @@ def test_parquet_table(tmp_path: Path) -> None:
 RUNNER = """
 import sys
 sys.path.insert(0, {tests!r})
-from test_batch import Doc, fake_extract
+from test_runner import Doc, fake_extract
 from ocula.pipelines.batch.runner import run_batch
 run_batch(sys.argv[2:], Doc, sys.argv[1], extract_fn=fake_extract, progress=False, workers=int({workers}))
 """
