@@ -1,16 +1,70 @@
-"""Detections to and from COCO JSON (ground truth and results formats), and to `supervision.Detections`.
+"""COCO JSON (ground truth and results formats) and `supervision.Detections`, for labelled boxes.
 
 COCO boxes are `[x, y, width, height]` in pixels; Ocula's are `x0 y0 x1 y1` of the original page.
 Only boxes are exchanged: segmentations are neither written nor read.
+
+This module knows COCO, not Ocula's result types: it writes anything shaped like `Detections` (`width`,
+`height`, `source`, and its detections' `label`, `box`, `confidence`) and reads COCO into `CocoImage` records.
+`Detections.to_coco()`, `Detections.from_coco()` and `ocula.schemas.results.detections_from_coco` build on it,
+so the dependency runs one way: results -> coco -> geometry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 from ocula.schemas.geometry import BBox
-from ocula.schemas.results import Detection, Detections
+
+
+class LabelledBox(Protocol):
+    """One detection as COCO sees it (`ocula.schemas.Detection` is one)."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def box(self) -> BBox: ...
+
+    @property
+    def confidence(self) -> float | None: ...
+
+
+class LabelledImage(Protocol):
+    """The detections of one image as COCO sees them (`ocula.schemas.Detections` is one)."""
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def source(self) -> str | None: ...
+
+    def __iter__(self) -> Iterator[LabelledBox]: ...
+
+
+@dataclass(frozen=True)
+class CocoBox:
+    """One COCO annotation read back: its category name, box in `x0 y0 x1 y1` pixels, and score if any."""
+
+    label: str
+    box: BBox
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class CocoImage:
+    """One entry of a COCO `images` list with its annotations, in the order they were listed."""
+
+    id: int
+    width: int
+    height: int
+    file_name: str | None = None
+    boxes: list[CocoBox] = field(default_factory=list)
+
 
 Categories = Sequence[str] | Mapping[int, str]
 
@@ -39,7 +93,7 @@ def _category_ids(
 
 
 def detections_to_coco(
-    detections: Sequence[Detections],
+    detections: Sequence[LabelledImage],
     categories: Categories | None = None,
     *,
     image_ids: Sequence[int] | None = None,
@@ -82,13 +136,13 @@ def detections_to_coco(
     return {"images": images, "annotations": annotations, "categories": cats}
 
 
-def detections_from_coco(
+def read_coco(
     coco: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *,
     reference: Mapping[str, Any] | None = None,
     include_crowd: bool = False,
-) -> list[Detections]:
-    """Per-image `Detections`, in the order of the COCO `images` list.
+) -> list[CocoImage]:
+    """Every image of COCO data with its boxes, in the order of the COCO `images` list.
 
     `coco` is a ground-truth dict, or a results list (`image_id`, `category_id`, `bbox`, `score`); a
     results list carries no image sizes or category names, so pass the ground truth as `reference`.
@@ -103,7 +157,7 @@ def detections_from_coco(
         annotations, meta = list(coco), reference
     names = {c["id"]: c["name"] for c in meta.get("categories", [])}
     images = list(meta.get("images", []))
-    by_image: dict[int, list[Detection]] = {img["id"]: [] for img in images}
+    by_image: dict[int, list[CocoBox]] = {img["id"]: [] for img in images}
     for ann in annotations:
         if ann.get("iscrowd", 0) and not include_crowd:
             continue
@@ -112,19 +166,20 @@ def detections_from_coco(
         x, y, w, h = (float(v) for v in ann["bbox"])
         box = BBox.from_xywh(x, y, w, h)
         label = names.get(ann["category_id"], str(ann["category_id"]))
-        by_image[ann["image_id"]].append(Detection(label=label, box=box, confidence=ann.get("score")))
+        by_image[ann["image_id"]].append(CocoBox(label=label, box=box, confidence=ann.get("score")))
     return [
-        Detections(
-            items=by_image[img["id"]],
+        CocoImage(
+            id=img["id"],
             width=int(img["width"]),
             height=int(img["height"]),
-            source=img.get("file_name"),
+            file_name=img.get("file_name"),
+            boxes=by_image[img["id"]],
         )
         for img in images
     ]
 
 
-def to_supervision(detections: Detections, categories: Categories | None = None) -> Any:
+def to_supervision(detections: LabelledImage, categories: Categories | None = None) -> Any:
     """`supervision.Detections` with `xyxy`, `confidence` (when every detection has one), `class_id` and
     `data["class_name"]`. Class ids are 0-based positions in `categories` (or in the sorted labels), or the
     ids of an id -> name mapping."""

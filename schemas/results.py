@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ocula.schemas.coco import CocoImage, detections_to_coco, read_coco, to_supervision
 from ocula.schemas.geometry import BBox, Point
 
 T = TypeVar("T")
@@ -67,12 +69,10 @@ class Detections(BaseModel):
     def __iter__(self):  # type: ignore[override]
         return iter(self.items)
 
-    # interop (schemas/coco.py imports this module, hence the imports inside the methods) ------------
+    # interop: schemas/coco.py knows the formats and none of these types --------------------------------
     def to_coco(self, categories: Any = None, *, image_id: int = 1) -> dict[str, Any]:
         """This image as a COCO dict (`images`, `annotations`, `categories`); see `coco.detections_to_coco`
         for `categories` (names, or an id -> name mapping; by default the sorted labels)."""
-        from ocula.schemas.coco import detections_to_coco
-
         return detections_to_coco([self], categories, image_ids=[image_id])
 
     @classmethod
@@ -82,10 +82,8 @@ class Detections(BaseModel):
         """One image of COCO data: a ground-truth dict, or a results list with `reference` the ground truth.
 
         `image_id` may be left out when the data holds one image. Every image at once:
-        `ocula.schemas.coco.detections_from_coco`.
+        `ocula.schemas.results.detections_from_coco`.
         """
-        from ocula.schemas.coco import detections_from_coco
-
         meta = reference if reference is not None else coco
         ids = [img["id"] for img in meta.get("images", [])] if isinstance(meta, dict) else []
         if image_id is None:
@@ -94,13 +92,11 @@ class Detections(BaseModel):
             image_id = ids[0]
         if image_id not in ids:
             raise ValueError(f"image id {image_id} is not among the COCO images")
-        found = detections_from_coco(coco, reference=reference, include_crowd=include_crowd)
-        return found[ids.index(image_id)]
+        found = read_coco(coco, reference=reference, include_crowd=include_crowd)
+        return _detections(found[ids.index(image_id)])
 
     def to_supervision(self, categories: Any = None) -> Any:
         """`supervision.Detections` (needs the `supervision` extra); see `coco.to_supervision`."""
-        from ocula.schemas.coco import to_supervision
-
         return to_supervision(self, categories)
 
 
@@ -170,3 +166,28 @@ class Extraction(BaseModel, Generic[T]):
     @property
     def ok(self) -> bool:
         return self.value is not None and not self.errors
+
+
+# COCO images to Detections ------------------------------------------------------------------------------
+def detections_from_coco(
+    coco: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    reference: Mapping[str, Any] | None = None,
+    include_crowd: bool = False,
+) -> list[Detections]:
+    """Per-image `Detections`, in the order of the COCO `images` list.
+
+    `coco` is a ground-truth dict, or a results list (`image_id`, `category_id`, `bbox`, `score`); a
+    results list carries no image sizes or category names, so pass the ground truth as `reference`.
+    Crowd regions (`iscrowd: 1`) are left out unless `include_crowd`.
+    """
+    return [_detections(image) for image in read_coco(coco, reference=reference, include_crowd=include_crowd)]
+
+
+def _detections(image: CocoImage) -> Detections:
+    return Detections(
+        items=[Detection(label=b.label, box=b.box, confidence=b.confidence) for b in image.boxes],
+        width=image.width,
+        height=image.height,
+        source=image.file_name,
+    )

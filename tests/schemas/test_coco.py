@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from ocula.schemas import BBox, Detection, Detections
-from ocula.schemas.coco import detections_from_coco, detections_to_coco, to_supervision
+from ocula.schemas.coco import detections_to_coco, to_supervision
+from ocula.schemas.results import detections_from_coco
 
 COCO_DIR = Path("/work/shared/data/coco")
 

@@ -14,7 +14,7 @@ import ocula.models
 from ocula.cli import app
 from ocula.cli import detect as _detect_command  # noqa: F401  (registers the command)
 from ocula.schemas import Detections
-from ocula.schemas.coco import detections_from_coco
+from ocula.schemas.results import detections_from_coco
 from tests.fixtures.fakes import FixedAnswer, ScriptedVLM
 
 ANSWER = json.dumps(
