@@ -1,7 +1,8 @@
 """Import layering, read from the source (ast): `schemas` imports nothing else of Ocula, `adapters` imports
 `schemas`, `pipelines` imports both, and only `ocula/` (the facade: api, cli, langchain, models, ...) imports
 them all. Imports inside functions count too: a lazy import is still a dependency. And no import cycle within
-the library (`schemas`, `adapters`, `pipelines`)."""
+the library (`schemas`, `adapters`, `pipelines`), where only imports under `if TYPE_CHECKING:` are left out (they
+name types for annotations and never run)."""
 
 from __future__ import annotations
 
@@ -38,11 +39,27 @@ def modules(root: Path, folder: str) -> dict[str, Path]:
     return found
 
 
-def imported_names(name: str, path: Path) -> Iterator[tuple[int, str]]:
+def type_checking_only(tree: ast.Module) -> set[ast.AST]:
+    """The import statements under `if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`)."""
+    out: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        ):
+            out.update(n for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Import | ast.ImportFrom))
+    return out
+
+
+def imported_names(name: str, path: Path, *, type_checking: bool = True) -> Iterator[tuple[int, str]]:
     """(line, dotted name) of everything the module imports, relative imports resolved; `from m import x`
-    gives `m.x` (x may be a module or a name in m)."""
+    gives `m.x` (x may be a module or a name in m). `type_checking=False` leaves out `if TYPE_CHECKING:` imports."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    skipped = set() if type_checking else type_checking_only(tree)
+    for node in ast.walk(tree):
+        if node in skipped:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
@@ -79,7 +96,7 @@ def dependencies(root: Path, folders: tuple[str, ...]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in known.items():
         deps = set()
-        for _, target in imported_names(name, path):
+        for _, target in imported_names(name, path, type_checking=False):
             module = target if target in known else target.rpartition(".")[0]
             if module in known and module != name:
                 deps.add(module)
@@ -128,7 +145,9 @@ def test_layer_imports_only_the_layers_below(folder: str) -> None:
 def test_no_import_cycle_within_the_library() -> None:
     graph = dependencies(REPO, ("schemas", "adapters", "pipelines"))
     assert graph["ocula.schemas.results"]  # the scan sees imports
-    assert cycles(graph) == []
+    found = cycles(graph)
+    edges = [f"{a} -> {b}" for component in found for a in component for b in sorted(graph[a]) if b in component]
+    assert found == [], f"modules that import each other: {edges}"
 
 
 def test_the_checks_catch_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
@@ -145,5 +164,7 @@ def test_the_checks_catch_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
         "schemas/b.py:2 imports ocula.api",
         "schemas/b.py:3 imports ocula.A",
     ]
+    (tmp_path / "schemas" / "b.py").write_text("if TYPE_CHECKING:\n    from ocula.schemas.a import A\n")
+    assert cycles(dependencies(tmp_path, ("schemas",))) == []  # a type-only import never runs
     (tmp_path / "schemas" / "b.py").write_text("def g():\n    from ocula.schemas.a import A\n")
     assert cycles(dependencies(tmp_path, ("schemas",))) == [["ocula.schemas.a", "ocula.schemas.b"]]
