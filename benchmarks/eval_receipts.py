@@ -94,7 +94,7 @@ def _outlines_generator(model: ModelAdapter):
 def method_json(model: ModelAdapter, pages: list[OCRPage]):
     gen = _outlines_generator(model)
     messages = extraction_messages(SroieReceipt, doc_lines(pages))
-    prompt = model.render(messages)  # type: ignore[attr-defined]
+    prompt = model.render(messages)
     text = gen(prompt, max_tokens=schema_constraint(SroieReceipt).max_tokens, temperature=0.0)
     try:
         return SroieReceipt.model_validate_json(text).model_dump(mode="json"), {}

@@ -1,4 +1,4 @@
-"""Pure data: geometry, results, errors, box conventions, ready schemas. Imports nothing else of Ocula."""
+"""Pure data: geometry, results, errors, model families, box conventions, ready schemas. No other Ocula imports."""
 
 from ocula.schemas.box_formats import (
     BOX_CONVENTIONS,
@@ -12,6 +12,7 @@ from ocula.schemas.box_formats import (
     to_page_box,
 )
 from ocula.schemas.errors import InputError, ModelError, OculaError, SchemaError, ValidationFailed
+from ocula.schemas.families import Family
 from ocula.schemas.geometry import BBox, PageTransform, union_all
 from ocula.schemas.results import (
     Attempt,
@@ -35,6 +36,7 @@ __all__ = [
     "Detection",
     "Detections",
     "Extraction",
+    "Family",
     "FieldResult",
     "FieldSource",
     "InputError",

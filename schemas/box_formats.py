@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ocula.schemas.families import FAMILY_RECORDS, Family, family_record
 from ocula.schemas.geometry import BBox, PageTransform
 
 Size = tuple[int, int]  # (width, height)
@@ -65,30 +66,8 @@ BOX_CONVENTIONS: dict[str, BoxConvention] = {
     )
 }
 
-# Families without a native box format (LLaVA, Idefics, SmolVLM, Gemma 3, Mistral 3, Llama 3.2 Vision,
-# InstructBLIP) are asked by Ocula's prompt and grammar for 0-1000 normalised x0 y0 x1 y1 boxes:
-# independent of the resize the processor applies, and the scale the Qwen and InternVL lines were trained on.
-FAMILY_BOX_CONVENTION: dict[str, str] = {
-    "qwen2_vl": "norm1000_xyxy",
-    "qwen2_5_vl": "pixels_resized_xyxy",
-    "qwen3_vl": "norm1000_xyxy",
-    "paligemma": "loc1024_yxyx",
-    "florence2": "loc1000_xyxy",
-    "kosmos2": "patch32",
-    "gemini": "norm1000_yxyx",
-    "moondream": "unit_xyxy",
-    "molmo": "pct100_xyxy",
-    "internvl": "norm1000_xyxy",
-    "idefics3": "norm1000_xyxy",
-    "idefics": "norm1000_xyxy",
-    "smolvlm": "norm1000_xyxy",
-    "llava": "norm1000_xyxy",
-    "llava_next": "norm1000_xyxy",
-    "gemma3": "norm1000_xyxy",
-    "mistral3": "norm1000_xyxy",
-    "mllama": "norm1000_xyxy",
-    "instructblip": "norm1000_xyxy",
-}
+# Each family's convention, from its record (`families.FAMILY_RECORDS`).
+FAMILY_BOX_CONVENTION: dict[Family, str] = {family: r.box_convention for family, r in FAMILY_RECORDS.items()}
 
 
 def get_convention(convention: str | BoxConvention) -> BoxConvention:
@@ -100,11 +79,9 @@ def get_convention(convention: str | BoxConvention) -> BoxConvention:
         raise ValueError(f"unknown box convention {convention!r}; known: {sorted(BOX_CONVENTIONS)}") from None
 
 
-def convention_for_family(family: str) -> BoxConvention:
-    try:
-        return BOX_CONVENTIONS[FAMILY_BOX_CONVENTION[family]]
-    except KeyError:
-        raise ValueError(f"unknown model family {family!r}; known: {sorted(FAMILY_BOX_CONVENTION)}") from None
+def convention_for_family(family: Family | str | None) -> BoxConvention:
+    """The box convention of a family (None: a family no record describes); `ValueError` for an unknown name."""
+    return BOX_CONVENTIONS[family_record(family).box_convention]
 
 
 def qwen_smart_resize(

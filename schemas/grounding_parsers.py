@@ -1,6 +1,7 @@
 """Parsers of each model family's native grounding text into `(label, raw box numbers)` pairs.
 
-A parser only reads text; the numbers stay in the family's convention (see `box_formats`).
+A parser only reads text; the numbers stay in the family's convention (see `box_formats`). Which formats a
+family answers in is its record's `parsers` (`families.FAMILY_RECORDS`), keys of `GROUNDING_FORMATS`.
 `parse_detections` joins a parser and the box conversion into `Detection`s in original-page pixels.
 Parsers never raise on model output: a malformed part is skipped and the rest is kept.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ocula.schemas.box_formats import Size, convention_for_family, get_convention, to_page_box
+from ocula.schemas.families import FAMILY_RECORDS, Family, FamilyRecord
 from ocula.schemas.geometry import PageTransform
 from ocula.schemas.results import Detection
 
@@ -257,46 +259,25 @@ GROUNDING_FORMATS: dict[str, Parser] = {
     "ocula_json": parse_ocula_json,
 }
 
-FAMILY_PARSERS: dict[str, Parser] = {
-    "qwen2_vl": first_of(parse_qwen2_tokens, parse_qwen_json),
-    "qwen2_5_vl": parse_qwen_json,
-    "qwen3_vl": parse_qwen_json,
-    "paligemma": parse_paligemma,
-    "florence2": parse_florence2,
-    "kosmos2": parse_kosmos2,
-    "gemini": parse_gemini_json,
-    "moondream": parse_moondream,
-    "molmo": parse_molmo,
-    "internvl": first_of(parse_ref_box, parse_ocula_json),
-    **{
-        family: parse_ocula_json
-        for family in (
-            "idefics3",
-            "idefics",
-            "smolvlm",
-            "llava",
-            "llava_next",
-            "gemma3",
-            "mistral3",
-            "mllama",
-            "instructblip",
-        )
-    },
-}
+
+def family_parser(record: FamilyRecord) -> Parser:
+    """The parser of a family's answers: its record's formats, the first that finds anything."""
+    formats = record.parsers
+    return GROUNDING_FORMATS[formats[0]] if len(formats) == 1 else first_of(*(GROUNDING_FORMATS[f] for f in formats))
 
 
-def parse_grounding(text: str, family: str) -> Parsed:
-    """`(label, raw numbers)` pairs in the family's convention."""
-    try:
-        parser = FAMILY_PARSERS[family]
-    except KeyError:
-        raise ValueError(f"unknown model family {family!r}; known: {sorted(FAMILY_PARSERS)}") from None
-    return parser(text)
+# Each family's parser, from its record (`families.FAMILY_RECORDS`).
+FAMILY_PARSERS: dict[Family, Parser] = {family: family_parser(r) for family, r in FAMILY_RECORDS.items()}
+
+
+def parse_grounding(text: str, family: Family | str) -> Parsed:
+    """`(label, raw numbers)` pairs in the family's convention; `ValueError` for an unknown family."""
+    return FAMILY_PARSERS[Family.parse(family)](text)
 
 
 def parse_detections(
     text: str,
-    family: str,
+    family: Family | str,
     *,
     input_size: Size,
     transform: PageTransform | None = None,
@@ -331,6 +312,7 @@ __all__ = [
     "GROUNDING_FORMATS",
     "Parsed",
     "Parser",
+    "family_parser",
     "first_of",
     "json_parser",
     "parse_detections",

@@ -2,6 +2,9 @@
 
 A backend declares what it can do (`Capabilities`); pipelines ask through `generate` and never call a model
 library directly. Constraints are compiled by the backend once per (constraint, tokenizer) and cached.
+Everything else a pipeline asks of a model is declared here too, with one signature each: the prompt text of
+messages (`render`), the size an image is resized to (`input_image_size`), the family (`family`) and token
+scoring (`token_logprobs`, `score`, `can_score`). A backend that cannot render or score says so when asked.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from PIL import Image
+
+from ocula.schemas.families import Family
 
 ConstraintKind = Literal["json_schema", "regex", "lark"]
 
@@ -90,7 +95,6 @@ class Capabilities:
     images: bool = False
     constraints: frozenset[ConstraintKind] = frozenset()
     box_convention: str | None = None  # a key of ocula.schemas.box_formats, for VLMs that emit boxes
-    batched: bool = False
     logprobs: bool = True
 
 
@@ -99,7 +103,7 @@ class ModelAdapter(abc.ABC):
 
     name: str = "model"
     backend: str = "base"
-    family: str | None = None
+    family: Family | None = None  # the vision-language family (its record: `ocula.schemas.families`), if known
     capabilities: Capabilities = Capabilities()
 
     @abc.abstractmethod
@@ -109,6 +113,15 @@ class ModelAdapter(abc.ABC):
     def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         """Several prompts; backends that batch natively override this."""
         return [self.generate(r) for r in requests]
+
+    def render(self, messages: Sequence[Message], assistant_prefix: str = "") -> str:
+        """The prompt text the model is given for `messages`: its chat template applied, ending where the
+        assistant's answer starts, then `assistant_prefix` (the prompts `token_logprobs` scores after)."""
+        raise NotImplementedError(f"{self.backend} does not render prompts as text")
+
+    def input_image_size(self, image: Image.Image) -> tuple[int, int]:
+        """(width, height) of `image` as the model sees it (after its processor's resize), to map boxes back."""
+        return image.size
 
     def token_logprobs(self, prompt: str, continuations: Sequence[str]) -> list[list[float]]:
         """Log-prob of each token of each continuation after `prompt` (used to rank grounded candidates)."""
@@ -122,9 +135,6 @@ class ModelAdapter(abc.ABC):
     def can_score(self) -> bool:
         """Whether this backend implements `token_logprobs`."""
         return type(self).token_logprobs is not ModelAdapter.token_logprobs
-
-    def count_tokens(self, text: str) -> int:
-        raise NotImplementedError
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Free the model's resources."""

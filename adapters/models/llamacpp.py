@@ -20,6 +20,7 @@ import numpy as np
 
 from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
 from ocula.adapters.models.grammar import GrammarCache
+from ocula.adapters.models.llamacpp_internals import eval_all_logits, last_logits
 from ocula.schemas.errors import ModelError
 
 
@@ -105,9 +106,6 @@ class LlamaCppModel(ModelAdapter):
     def tokenize(self, text: str) -> list[int]:
         return list(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenize(text))
-
     def _eval_prompt(self, tokens: list[int]) -> int:
         """Evaluate `tokens`, reusing the KV cache of the longest prefix shared with the last call.
 
@@ -130,10 +128,6 @@ class LlamaCppModel(ModelAdapter):
         import llama_cpp
 
         return bool(llama_cpp.llama_vocab_is_eog(self._vocab_ptr, token))
-
-    def _last_logits(self) -> np.ndarray:
-        ptr = self.llm._ctx.get_logits()
-        return np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float32, copy=True)
 
     # generation ---------------------------------------------------------------------------------------
     def generate(self, request: GenerationRequest) -> Generation:
@@ -159,7 +153,7 @@ class LlamaCppModel(ModelAdapter):
         finish = "length"
         start = time.perf_counter()
         while len(out) < sampling.max_new_tokens:
-            logits = self._last_logits()
+            logits = last_logits(self.llm, self.n_vocab)
             raw = _log_softmax(logits)
             if matcher is not None:
                 llg_np.fill_next_token_bitmask(matcher, bitmask, 0)
@@ -232,7 +226,7 @@ class LlamaCppModel(ModelAdapter):
             self._eval_prompt(self.tokenize(prompt))
             base = self.llm.n_tokens
             encoded = [self.tokenize(text) for text in continuations]
-            rows: list[np.ndarray] = [_log_softmax(self._last_logits())]  # rows[k] predicts token k
+            rows: list[np.ndarray] = [_log_softmax(last_logits(self.llm, self.n_vocab))]  # rows[k] predicts token k
             held: list[int] = []  # continuation tokens in the KV cache after the prompt
             out: list[list[float]] = [[] for _ in continuations]
             for index in sorted(range(len(encoded)), key=lambda i: encoded[i]):
@@ -244,29 +238,12 @@ class LlamaCppModel(ModelAdapter):
                 del rows[shared + 1 :]
                 held = held[:shared]
                 if todo:
-                    rows.extend(self._decode_rows(todo, base + shared))
+                    rows.extend(
+                        _log_softmax(row) for row in eval_all_logits(self.llm, todo, base + shared, self.n_vocab)
+                    )
                     held += todo
                 out[index] = [float(rows[k][tok]) for k, tok in enumerate(tokens)]
             return out
-
-    def _decode_rows(self, tokens: list[int], n_past: int) -> list[np.ndarray]:
-        """Evaluate `tokens` at position `n_past` with logits at every position; log-softmax rows."""
-        import llama_cpp
-
-        llm = self.llm
-        llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
-        rows = []
-        for start in range(0, len(tokens), llm.n_batch):
-            chunk = tokens[start : start + llm.n_batch]
-            pos = n_past + start
-            llm._batch.set_batch(batch=chunk, n_past=pos, logits_all=True)
-            llm._ctx.decode(llm._batch)
-            llm.input_ids[pos : pos + len(chunk)] = chunk
-            for i in range(len(chunk)):
-                ptr = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, i)
-                rows.append(_log_softmax(np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float32)))
-        llm.n_tokens = n_past + len(tokens)
-        return rows
 
     def close(self) -> None:
         self.llm.close()

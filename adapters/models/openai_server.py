@@ -138,7 +138,7 @@ class OpenAIServerModel(ModelAdapter):
         )
         kinds = SCHEMA_FORMATS[schema_format][1] if schema_format in SCHEMA_FORMATS else frozenset({"json_schema"})
         self.capabilities = Capabilities(
-            images=images, constraints=kinds, box_convention=box_convention, batched=True, logprobs=logprobs
+            images=images, constraints=kinds, box_convention=box_convention, logprobs=logprobs
         )
         self.model_id = model_id or self._only_served_model()
         self.name = self.model_id

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, ModelAdapter
+from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
 from ocula.adapters.models.hf_decode import (
     HFDecoder,
     check_source,
@@ -65,9 +65,8 @@ class TransformersLM(ModelAdapter):
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"
         self.name = name
-        self.family = getattr(model.config, "model_type", None)
         self.decoder = HFDecoder(model, tokenizer)
-        self.capabilities = Capabilities(images=False, constraints=_CONSTRAINTS, batched=True)
+        self.capabilities = Capabilities(images=False, constraints=_CONSTRAINTS)
 
     @classmethod
     def load(
@@ -120,23 +119,23 @@ class TransformersLM(ModelAdapter):
         return generate_grouped(requests, self._run)
 
     def _run(self, batch: Sequence[GenerationRequest]) -> list[Generation]:
-        texts = [self.render(r) for r in batch]
+        texts = [self.render(r.messages, r.assistant_prefix) for r in batch]
         inputs = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         first = batch[0]
         return self.decoder.generate(
             dict(inputs), first.sampling, first.constraint, assistant_prefix=first.assistant_prefix
         )
 
-    def render(self, request: GenerationRequest) -> str:
+    def render(self, messages: Sequence[Message], assistant_prefix: str = "") -> str:
         """The prompt text: the chat template applied to the messages, then the assistant prefix."""
-        if any(m.images for m in request.messages):
+        if any(m.images for m in messages):
             raise ModelError(f"{self.name} is a text-only model: it cannot read images")
-        chat = [{"role": m.role, "content": m.text} for m in request.messages]
+        chat = [{"role": m.role, "content": m.text} for m in messages]
         if self.tokenizer.chat_template:
             text = self.tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
         else:
-            text = "\n\n".join(m.text for m in request.messages) + "\n\n"
-        return text + request.assistant_prefix
+            text = "\n\n".join(m.text for m in messages) + "\n\n"
+        return text + assistant_prefix
 
     def score(self, prompt: str, continuations: Sequence[str]) -> list[float]:
         """Summed log-prob of each continuation's tokens after `prompt`, in one right-padded forward pass."""
@@ -159,9 +158,6 @@ class TransformersLM(ModelAdapter):
         picked = logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
         start = len(prompt_ids) - 1
         return [float(picked[i, start : start + len(c)].sum()) for i, c in enumerate(conts)]
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def close(self) -> None:
         self.model = None

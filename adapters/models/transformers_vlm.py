@@ -1,7 +1,8 @@
 """Vision-language models through transformers: images + chat messages -> text under a grammar.
 
-Family differences (classes, image tokens, resize rules, box convention) come from `families.FAMILIES`;
-decoding under a constraint is `hf_decode.HFDecoder`.
+Family differences come from two tables keyed by `Family`: the transformers side (classes, image placeholder,
+resize rules) from `families.TRANSFORMERS_FAMILIES`, the rest (box convention, grammar limits, prompt layout)
+from the family's record in `ocula.schemas.families`. Decoding under a constraint is `hf_decode.HFDecoder`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from PIL import Image
 
 from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
-from ocula.adapters.models.families import VLMFamily, chat_template_for, family_for, processor_class
+from ocula.adapters.models.families import TransformersFamily, chat_template_for, family_for, processor_class
 from ocula.adapters.models.hf_decode import (
     HFDecoder,
     check_source,
@@ -25,6 +26,7 @@ from ocula.adapters.models.hf_decode import (
     pick_dtype,
 )
 from ocula.schemas.errors import ModelError
+from ocula.schemas.families import family_record
 
 _CONSTRAINTS = frozenset({"json_schema", "regex", "lark"})
 # Processor outputs that are not generation inputs (PaliGemma returns training labels).
@@ -51,7 +53,7 @@ def _chat(messages: Sequence[Message]) -> list[dict[str, Any]]:
     return chat
 
 
-def _processor_from_parts(source: str, family: VLMFamily, trust_remote_code: bool) -> Any:
+def _processor_from_parts(source: str, family: TransformersFamily, trust_remote_code: bool) -> Any:
     """The family's processor built from its saved parts, without a video processor (no torchvision)."""
     from transformers import AutoImageProcessor, AutoTokenizer
     from transformers.utils import cached_file
@@ -70,7 +72,7 @@ def _processor_from_parts(source: str, family: VLMFamily, trust_remote_code: boo
     return cls(image_processor=image_processor, tokenizer=tokenizer, **extra)
 
 
-def _load_processor(source: str, family: VLMFamily, trust_remote_code: bool) -> Any:
+def _load_processor(source: str, family: TransformersFamily, trust_remote_code: bool) -> Any:
     from transformers import AutoProcessor
     from transformers.processing_utils import ProcessorMixin
 
@@ -79,19 +81,19 @@ def _load_processor(source: str, family: VLMFamily, trust_remote_code: bool) -> 
         if isinstance(processor, ProcessorMixin) and hasattr(processor, "image_processor"):
             return processor
     except (OSError, ValueError, TypeError, AttributeError, ImportError):  # ImportError: torchvision missing
-        if family.key == "generic":
+        if family.key is None:
             raise
     return _processor_from_parts(source, family, trust_remote_code)
 
 
-def _load_model(source: str, family: VLMFamily, dtype: Any, trust_remote_code: bool) -> Any:
+def _load_model(source: str, family: TransformersFamily, dtype: Any, trust_remote_code: bool) -> Any:
     import transformers
     from transformers import AutoModelForImageTextToText
 
     try:
         return AutoModelForImageTextToText.from_pretrained(source, dtype=dtype, trust_remote_code=trust_remote_code)
     except ValueError:
-        if family.key == "generic":
+        if family.key is None:
             raise
     cls = getattr(transformers, family.model_class)
     return cls.from_pretrained(source, dtype=dtype, trust_remote_code=trust_remote_code)
@@ -126,7 +128,7 @@ class TransformersVLM(ModelAdapter):
 
     backend = "transformers"
 
-    def __init__(self, model: Any, processor: Any, family: VLMFamily, name: str = "model") -> None:
+    def __init__(self, model: Any, processor: Any, family: TransformersFamily, name: str = "model") -> None:
         self.model = model.eval()
         self.processor = processor
         self.tokenizer = processor.tokenizer
@@ -135,11 +137,12 @@ class TransformersVLM(ModelAdapter):
             processor.chat_template = self.tokenizer.chat_template or chat_template_for(family)
         self.family_spec = family
         self.family = family.key
+        self.record = family_record(family.key)
         self.name = name
         self.decoder = HFDecoder(_DecoderOnlyView(model) if _is_encoder_decoder(model) else model, self.tokenizer)
-        constraints = frozenset() if family.grammar_error else _CONSTRAINTS
+        constraints = frozenset() if self.record.grammar_error else _CONSTRAINTS
         self.capabilities = Capabilities(
-            images=True, constraints=constraints, box_convention=family.box_convention, batched=True
+            images=True, constraints=constraints, box_convention=self.record.box_convention
         )
 
     @classmethod
@@ -178,12 +181,9 @@ class TransformersVLM(ModelAdapter):
 
     def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         """Requests that share constraint, sampling and assistant prefix run as one left-padded batch."""
-        if self.family_spec.grammar_error and any(r.constraint is not None for r in requests):
-            raise ModelError(f"{self.name}: {self.family_spec.grammar_error}")
+        if self.record.grammar_error and any(r.constraint is not None for r in requests):
+            raise ModelError(f"{self.name}: {self.record.grammar_error}")
         return generate_grouped(requests, self._run)
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def close(self) -> None:
         self.model = None
@@ -196,16 +196,16 @@ class TransformersVLM(ModelAdapter):
         width, height = image.size
         return self.family_spec.input_size(self.processor, width, height)
 
-    def render(self, request: GenerationRequest) -> str:
-        """The prompt text of a request, chat template applied, generation prompt and prefix appended."""
-        text = self.processor.apply_chat_template(_chat(request.messages), add_generation_prompt=True, tokenize=False)
-        return text + request.assistant_prefix
+    def render(self, messages: Sequence[Message], assistant_prefix: str = "") -> str:
+        """The prompt text of messages, chat template applied, generation prompt and prefix appended."""
+        text = self.processor.apply_chat_template(_chat(messages), add_generation_prompt=True, tokenize=False)
+        return text + assistant_prefix
 
     # --- internals --------------------------------------------------------------------------------
 
     def _run(self, batch: Sequence[GenerationRequest]) -> list[Generation]:
         first = batch[0]
-        texts = [self.render(r) for r in batch]
+        texts = [self.render(r.messages, r.assistant_prefix) for r in batch]
         # One list of images per prompt: a flat list is read by several processors as all for the first prompt.
         images = [[img.convert("RGB") for m in r.messages for img in m.images] for r in batch]
         try:
@@ -219,5 +219,5 @@ class TransformersVLM(ModelAdapter):
         if pixel_values is not None and pixel_values.is_floating_point():
             inputs["pixel_values"] = pixel_values.to(self.model.dtype)
         # Each Generation keeps token ids, and `raw["text_with_special_tokens"]` for families whose boxes
-        # are special tokens (`VLMFamily.box_special_tokens`).
+        # are special tokens (`FamilyRecord.box_special_tokens`).
         return self.decoder.generate(inputs, first.sampling, first.constraint, assistant_prefix=first.assistant_prefix)

@@ -4,9 +4,10 @@ By default the model writes `{"objects": [{"label": ..., "box": [...]}]}` under 
 the given labels (an enum) or a bounded string, the box four integers in the model family's convention
 (0-1000, 1024 bins y first, pixels of the processor-resized image, ...), and the list holds at most
 `max_objects` items, so decoding always ends with a complete object. `native=True` asks with the family's own
-grounding prompt instead (`detect_native`) and reads its own format (`grounding_parsers`), from the text with
-special tokens kept where the family's box tokens are special. Either way every box is converted to pixels
-of the original page (through the page's rotation, if any, and the processor's resize) and clipped to it.
+grounding prompt instead (its record's `grounding`, `ocula.schemas.families`) and reads its own format
+(`grounding_parsers`), from the text with special tokens kept where the family's box tokens are special. Either
+way every box is converted to pixels of the original page (through the page's rotation, if any, and the
+processor's resize) and clipped to it.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from ocula.adapters.io.document import Document, Page
 from ocula.adapters.models.base import Constraint, Generation, GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.pipelines.decoding.json_spans import leaf_spans
 from ocula.pipelines.decoding.token_confidence import span_confidence, token_offsets
-from ocula.pipelines.detect.native import NATIVE_GROUNDING, grounding_key, has_native_grounding, native_prompts
 from ocula.pipelines.vision.page_view import PageView, page_view, require_vision
 from ocula.schemas import Detection, Detections, ModelError
-from ocula.schemas.box_formats import convention_for_family
 from ocula.schemas.constraints import bounded_schema
-from ocula.schemas.grounding_parsers import parse_grounding, parse_ocula_json
+from ocula.schemas.families import FAMILY_RECORDS, NativeGrounding, family_record
+from ocula.schemas.grounding_parsers import family_parser, parse_ocula_json
 
 DEFAULT_MAX_OBJECTS = 20
 MAX_LABEL_CHARS = 40
@@ -164,17 +164,17 @@ class Detector:
         self.options = options or DetectOptions()
         if self.options.max_objects < 1:
             raise ValueError(f"max_objects must be at least 1, got {self.options.max_objects}")
-        family = model.family or ""
-        spec = getattr(model, "family_spec", None)
-        if self.options.native and not has_native_grounding(family):
+        self.record = family_record(model.family)
+        has_native = self.record.grounding is not None
+        if self.options.native and not has_native:
+            native = ", ".join(sorted(f for f, r in FAMILY_RECORDS.items() if r.grounding is not None))
             raise ModelError(
-                f"{model.name}: the {family or 'unknown'} family has no native grounding format "
-                f"(native formats: {', '.join(sorted(NATIVE_GROUNDING))}); use native=False for Ocula's grammar"
+                f"{model.name}: the {model.family or 'unknown'} family has no native grounding format "
+                f"(native formats: {native}); use native=False for Ocula's grammar"
             )
-        grammar_error = getattr(spec, "grammar_error", None)
-        if not self.options.native and grammar_error:
-            hint = " For detection, pass native=True." if has_native_grounding(family) else ""
-            raise ModelError(f"{model.name}: {grammar_error}{hint}")
+        if not self.options.native and self.record.grammar_error:
+            hint = " For detection, pass native=True." if has_native else ""
+            raise ModelError(f"{model.name}: {self.record.grammar_error}{hint}")
 
     # --- one page ---------------------------------------------------------------------------------
 
@@ -182,7 +182,8 @@ class Detector:
         """Detections on one RGB page image, in its pixels, with `page` on every box."""
         opts = self.options
         height, width = image.shape[:2]
-        items = self._native(image, page) if opts.native else self._grammar(image, page)
+        grounding = self.record.grounding
+        items = self._native(image, page, grounding) if opts.native and grounding else self._grammar(image, page)
         return Detections(
             items=items[: opts.max_objects],
             width=int(width),
@@ -206,33 +207,30 @@ class Detector:
         gen = self.model.generate(GenerationRequest(messages, constraint, sampling))
         return read_objects(gen, view, opts.labels)
 
-    def _native(self, image: np.ndarray, page: int) -> list[Detection]:
+    def _native(self, image: np.ndarray, page: int, grounding: NativeGrounding) -> list[Detection]:
         opts = self.options
-        family = grounding_key(self.model.family or "")
-        convention = convention_for_family(family)
-        view = page_view(image, self.model, page=page, rotate=opts.rotate, convention=convention)
+        view = page_view(image, self.model, page=page, rotate=opts.rotate, convention=self.record.box_convention)
         budget = opts.max_new_tokens or 24 + 40 * opts.max_objects
         sampling = Sampling(max_new_tokens=budget, temperature=opts.temperature, seed=opts.seed)
-        template = getattr(getattr(self.model, "family_spec", None), "grounding_prompt", None)
-        prompts = native_prompts(family, opts.labels, template)
+        prompts = grounding.prompts(opts.labels)
         requests = [GenerationRequest([Message("user", prompt, [view.image])], None, sampling) for prompt, _ in prompts]
         out: list[Detection] = []
         for (_, request_label), gen in zip(prompts, self.model.generate_batch(requests), strict=True):
-            for label, values in self._parse_native(gen, family):
+            for label, values in self._parse_native(gen):
                 name = _match_label(label, opts.labels, request_label)
                 box = _page_box(view, values)
                 if name is not None and box is not None:
                     out.append(Detection(label=name, box=box))
         return out
 
-    def _parse_native(self, gen: Generation, family: str) -> list[tuple[str, list[float]]]:
+    def _parse_native(self, gen: Generation) -> list[tuple[str, list[float]]]:
         """The family's format read from the text with special tokens where its box tokens are special
         (and as a fallback when the plain text holds no box)."""
         raw = gen.raw.get("text_with_special_tokens") if isinstance(gen.raw, dict) else None
-        spec = getattr(self.model, "family_spec", None)
-        if raw is not None and getattr(spec, "box_special_tokens", False):
-            return parse_grounding(raw, family)
-        return parse_grounding(gen.text, family) or (parse_grounding(raw, family) if raw else [])
+        parse = family_parser(self.record)
+        if raw is not None and self.record.box_special_tokens:
+            return parse(raw)
+        return parse(gen.text) or (parse(raw) if raw else [])
 
     # --- a document -------------------------------------------------------------------------------
 

@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
+from ocula.adapters.ocr.base import OCREngine
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.candidates import DocLine, doc_lines
@@ -28,12 +29,6 @@ from ocula.schemas import Attempt, Extraction, FieldResult, ModelInfo, OCRPage, 
 from ocula.schemas.constraints import SchemaConstraint, bounded_schema, without_hints
 
 AttemptHook = Callable[[Attempt], None]
-
-
-class OCREngineLike(Protocol):
-    name: str
-
-    def read(self, image: Any, page: int = 0) -> OCRPage: ...
 
 
 @dataclass
@@ -93,7 +88,7 @@ def decode_with_retry(
     return None, attempts, gen
 
 
-def _finish(
+def finish_extraction(
     schema: type[BaseModel],
     value: Any,
     attempts: list[Attempt],
@@ -102,6 +97,11 @@ def _finish(
     lines: list[DocLine],
     options: ExtractOptions,
 ) -> tuple[Any, dict[str, FieldResult], list[str]]:
+    """The decoded value, its per-field results (grounded in `lines` where `grounded` is given) and errors.
+
+    A value still invalid after every attempt raises `ValidationFailed` (`on_error="raise"`), or comes back as
+    None with the last attempt's errors, marked on the fields they name (`on_error="partial"`).
+    """
     fields: dict[str, FieldResult] = {}
     errors: list[str] = []
     if gen is not None:
@@ -168,7 +168,7 @@ class OcrLlmExtractor:
 
     engine_name = "ocr+llm"
 
-    def __init__(self, model: ModelAdapter, ocr: OCREngineLike, options: ExtractOptions | None = None) -> None:
+    def __init__(self, model: ModelAdapter, ocr: OCREngine, options: ExtractOptions | None = None) -> None:
         self.model = model
         self.ocr = ocr
         self.options = options or ExtractOptions()
@@ -224,7 +224,7 @@ class OcrLlmExtractor:
             attempts += [a.model_copy(update={"index": a.index + len(attempts)}) for a in more]
             ranking = None
         timings["decode"] = time.perf_counter() - t1
-        value, fields, errors = _finish(schema, value, attempts, gen, grounded, lines, opts)
+        value, fields, errors = finish_extraction(schema, value, attempts, gen, grounded, lines, opts)
         if ranking is not None:
             _ranked_confidence(fields, ranking)
         timings["total"] = time.perf_counter() - t0 + sum(p.seconds or 0.0 for p in pages)

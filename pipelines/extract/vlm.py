@@ -18,12 +18,12 @@ from pydantic import BaseModel
 
 from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, Message, ModelAdapter
+from ocula.adapters.ocr.base import OCREngine
 from ocula.pipelines.extract.ocr_llm import (
     ExtractOptions,
-    OCREngineLike,
-    _finish,
     build_extraction,
     decode_with_retry,
+    finish_extraction,
     schema_constraint,
 )
 from ocula.pipelines.extract.prompt import SYSTEM, field_lines
@@ -130,7 +130,7 @@ class VlmExtractor:
         model: ModelAdapter,
         options: ExtractOptions | None = None,
         *,
-        ocr: OCREngineLike | None = None,
+        ocr: OCREngine | None = None,
         boxes: bool = False,
     ) -> None:
         self.model = model
@@ -147,7 +147,7 @@ class VlmExtractor:
         spec = without_hints(bounded.schema)
         convention = self.model.capabilities.box_convention or "norm1000_xyxy"
         if self.boxes:
-            spec = with_boxes(spec, box_schema(convention, self._input_size(images[0])))
+            spec = with_boxes(spec, box_schema(convention, self.model.input_image_size(images[0])))
         fields_text = "\n".join(field_lines(bounded.schema))
         ask = f"Fields to extract:\n{fields_text}\n\nAnswer with the JSON object."
         if self.boxes:
@@ -158,7 +158,7 @@ class VlmExtractor:
         schema_for_validation = _BoxStripping.wrap(schema) if self.boxes else schema
         value, attempts, gen = decode_with_retry(self.model, schema_for_validation, messages, constraint, budget, opts)
         timings = {"decode": time.perf_counter() - t0}
-        value, fields, errors = _finish(schema, value, attempts, gen, None, [], opts)
+        value, fields, errors = finish_extraction(schema, value, attempts, gen, None, [], opts)
         if gen is not None and fields:
             self._ground(fields, gen.text, pages, images, convention)
         timings["total"] = time.perf_counter() - t0
@@ -175,10 +175,6 @@ class VlmExtractor:
             errors=errors,
         )
 
-    def _input_size(self, image: Image.Image) -> tuple[int, int]:
-        sizer = getattr(self.model, "input_image_size", None)
-        return sizer(image) if sizer else image.size
-
     def _ground(self, fields: dict[str, FieldResult], text: str, pages: list, images: list, convention: str) -> None:
         try:
             _, boxes = split_boxes(json.loads(text))
@@ -191,7 +187,7 @@ class VlmExtractor:
             if path in boxes and images:
                 size = images[0].size
                 result.box = to_page_box(
-                    boxes[path], convention, input_size=size, resized_size=self._input_size(images[0])
+                    boxes[path], convention, input_size=size, resized_size=self.model.input_image_size(images[0])
                 )
                 result.page = 0
                 result.source = FieldSource(kind="model_box")

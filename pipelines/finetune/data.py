@@ -23,8 +23,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ocula.adapters.io.loading import load_document
+from ocula.adapters.ocr.base import OCREngine
 from ocula.pipelines.batch.records import content_hash, one_line
-from ocula.pipelines.extract.ocr_llm import OCREngineLike, OcrLlmExtractor
+from ocula.pipelines.extract.ocr_llm import OcrLlmExtractor
 from ocula.pipelines.finetune.calls import CallRecorder
 from ocula.schemas import InputError, OCRPage
 
@@ -129,7 +130,7 @@ class OCRCache:
         staging.replace(file)
 
 
-def read_pages(path: Path, ocr: OCREngineLike, dpi: int, cache: OCRCache) -> list[OCRPage]:
+def read_pages(path: Path, ocr: OCREngine, dpi: int, cache: OCRCache) -> list[OCRPage]:
     """The pages of a document as the extraction pipeline reads them, from the cache when it has them."""
     digest = content_hash(path)
     if digest is None:
@@ -146,7 +147,7 @@ def read_pages(path: Path, ocr: OCREngineLike, dpi: int, cache: OCRCache) -> lis
 def read_labelled(
     examples: Path,
     schema: type[BaseModel],
-    ocr: OCREngineLike,
+    ocr: OCREngine,
     *,
     dpi: int = 150,
     cache_dir: Path | None = None,

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ocula.adapters.models.base import GenerationRequest, Message
+from ocula.adapters.models.base import GenerationRequest
 from ocula.adapters.models.lora.gguf_export import export_gguf_lora
 from ocula.adapters.models.lora.load import GGUF_FILE, META_FILE, base_gguf, canonical_base, load_trainable, weights_id
 from ocula.adapters.models.lora.tokens import AnswerTokenError, TrainingSequence, scoring_sequence, sequence_for
@@ -66,7 +66,9 @@ def _json_pass(lm: Any, request: GenerationRequest, gold: dict[str, Any]) -> tup
     if constraint is None or constraint.kind != "json_schema":
         raise AnswerError("fine-tuning needs a request constrained by a JSON schema")
     answer = answer_for(json.loads(constraint.spec), gold)
-    seq = sequence_for(lm, lm.render(request), constraint, answer.data, answer.masked)
+    seq = sequence_for(
+        lm, lm.render(request.messages, request.assistant_prefix), constraint, answer.data, answer.masked
+    )
     if seq.answer_tokens > request.sampling.max_new_tokens:
         raise AnswerError(
             f"an answer of {seq.answer_tokens} tokens exceeds the budget of {request.sampling.max_new_tokens}"
@@ -86,12 +88,8 @@ def prepare(
 
     `scores`: whether the model the adapter will run on can score candidates (so the pipeline ranks them)."""
     out = Prepared()
-
-    def render(messages: Sequence[Message], assistant_prefix: str = "") -> str:
-        return lm.render(GenerationRequest(list(messages), assistant_prefix=assistant_prefix))
-
     for doc in documents:
-        calls = record_calls(doc.pages, schema, doc.value, options, render=render, scores=scores)
+        calls = record_calls(doc.pages, schema, doc.value, options, render=lm.render, scores=scores)
         group: list[TrainingSequence] = []
         dropped: set[str] = set()
         for call in calls.scoring:

@@ -222,7 +222,7 @@ def _by_model(
 ) -> RankedField:
     if len(values) == 1:
         return RankedField(values[0], 1.0, 1, rule="only")
-    prompt = model.render(_field_messages(messages, name, description), assistant_prefix='{"' + name + '":')  # type: ignore[attr-defined]
+    prompt = model.render(_field_messages(messages, name, description), assistant_prefix='{"' + name + '":')
     rows = model.token_logprobs(prompt, [json.dumps(v, ensure_ascii=False) for v in values])
     scores = [sum(r) / max(len(r), 1) ** length_power for r in rows]
     best = max(range(len(values)), key=scores.__getitem__)

@@ -137,7 +137,6 @@ def page_view(
     transform = PageTransform.rotate90((width, height), turns)
     pixels = np.ascontiguousarray(np.rot90(image, turns)) if turns else image
     pil = Image.fromarray(pixels)
-    sizer = getattr(model, "input_image_size", None)
-    resized = tuple(sizer(pil)) if sizer is not None else pil.size
+    resized = model.input_image_size(pil)
     conv = get_convention(convention) if convention is not None else grammar_convention(model)
     return PageView(pil, transform, (int(resized[0]), int(resized[1])), conv, page)

@@ -24,7 +24,7 @@ BRIEF_FAMILIES = [
     "qwen3_vl",
     "paligemma",
     "florence2",
-    "kosmos2",
+    "kosmos-2",
     "gemini",
     "moondream",
     "idefics3",

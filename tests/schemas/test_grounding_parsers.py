@@ -250,7 +250,7 @@ def test_parse_detections_qwen25_resized_pixels() -> None:
 
 
 def test_parse_detections_kosmos2_and_gemini() -> None:
-    kos = parse_detections(KOSMOS, "kosmos2", input_size=(224, 224))
+    kos = parse_detections(KOSMOS, "kosmos-2", input_size=(224, 224))
     assert kos[0].box.as_tuple() == pytest.approx((12 * 7, 1 * 7, 32 * 7, 27 * 7))
     gem = parse_detections(GEMINI, "gemini", input_size=(1000, 500))
     assert gem[0].box.as_tuple() == pytest.approx((362, 193, 488, 328))

@@ -25,10 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import ocula
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, Sampling
-from ocula.adapters.models.families import FAMILIES, FLORENCE2_GRAMMAR_ERROR
+from ocula.adapters.models.families import TRANSFORMERS_FAMILIES
 from ocula.adapters.models.transformers_vlm import TransformersVLM
 from ocula.schemas.box_formats import BOX_CONVENTIONS, to_page_box
 from ocula.schemas.errors import ModelError
+from ocula.schemas.families import FAMILY_RECORDS, FLORENCE2_GRAMMAR_ERROR
 from ocula.schemas.geometry import BBox, PageTransform
 from tests.fixtures.tiny_models import BUILD_FAMILY, MORE_TINY_FAMILIES, TINY_FAMILIES, save_tiny_vlm
 
@@ -49,7 +50,7 @@ class Scene(BaseModel):
 SCENE = Constraint.json_schema(json.dumps(Scene.model_json_schema()))
 # transformers' PaliGemma processor builds its training labels with a numpy call that numpy 2 warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy:DeprecationWarning")
-GRAMMAR_BUILDS = [b for b in MORE_TINY_FAMILIES if FAMILIES[BUILD_FAMILY[b]].grammar_error is None]
+GRAMMAR_BUILDS = [b for b in MORE_TINY_FAMILIES if FAMILY_RECORDS[BUILD_FAMILY[b]].grammar_error is None]
 ALL_BUILDS = (*TINY_FAMILIES, *MORE_TINY_FAMILIES)
 
 
@@ -103,8 +104,8 @@ def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Transf
 @pytest.mark.parametrize("build", MORE_TINY_FAMILIES)
 def test_loads_by_path_as_its_family(build: str, tiny_vlm: Callable[[str], TransformersVLM]) -> None:
     model = tiny_vlm(build)
-    spec = FAMILIES[BUILD_FAMILY[build]]
-    assert model.family == spec.key == model.model.config.model_type
+    spec = FAMILY_RECORDS[BUILD_FAMILY[build]]
+    assert model.family == spec.family == model.model.config.model_type
     assert model.capabilities.box_convention == spec.box_convention
     assert spec.box_convention in BOX_CONVENTIONS
     expected = frozenset() if spec.grammar_error else frozenset({"json_schema", "regex", "lark"})
@@ -115,13 +116,15 @@ def test_loads_by_path_as_its_family(build: str, tiny_vlm: Callable[[str], Trans
 def test_prompt_follows_the_family_layout(build: str, tiny_vlm: Callable[[str], TransformersVLM]) -> None:
     model = tiny_vlm(build)
     spec = model.family_spec
-    placeholder = FAMILIES["mistral3"].image_placeholder if build == "llava_pixtral" else spec.image_placeholder
+    placeholder = (
+        TRANSFORMERS_FAMILIES["mistral3"].image_placeholder if build == "llava_pixtral" else spec.image_placeholder
+    )
     expected = {
         "chatml": f"<|im_start|>user\n{placeholder}What is drawn?<|im_end|>\n<|im_start|>assistant\n",
         "plain": f"{placeholder}What is drawn?",
         "user_assistant": f"User:{placeholder}What is drawn?<end_of_utterance>\nAssistant:",
-    }[spec.prompt_format]
-    assert model.render(ask("What is drawn?", [photo()])) == expected
+    }[FAMILY_RECORDS[model.family].prompt_format]
+    assert model.render(ask("What is drawn?", [photo()]).messages) == expected
 
 
 @pytest.mark.parametrize("build", MORE_TINY_FAMILIES)
@@ -323,7 +326,9 @@ def test_input_size_is_what_the_processor_makes(build: str, tiny_vlm: Callable[[
     model = tiny_vlm(build)
     for size in ((620, 877), (877, 620), (300, 300), (640, 330)):
         image = Image.new("RGB", size, "white")
-        out = model.processor(text=[model.render(ask("Boxes.", [image]))], images=[[image]], return_tensors="pt")
+        out = model.processor(
+            text=[model.render(ask("Boxes.", [image]).messages)], images=[[image]], return_tensors="pt"
+        )
         actual = SIZE_READERS.get(build, _pixel_size)(model, {**out, "image": image})
         assert model.input_image_size(image) == actual, size
 

@@ -50,7 +50,7 @@ def test_tiny_lm_from_folder_generates_under_a_schema(tiny_lm: TransformersLM) -
     assert g.finish_reason == "stop"
     Contact.model_validate_json(g.text)
     assert len(g.token_logprobs) == len(g.token_ids) and all(math.isfinite(x) for x in g.token_logprobs)
-    assert "<|im_start|>assistant" in tiny_lm.render(ask(PROMPT))
+    assert "<|im_start|>assistant" in tiny_lm.render(ask(PROMPT).messages)
 
 
 def test_tiny_lm_batch(tiny_lm: TransformersLM) -> None:
@@ -89,8 +89,7 @@ def test_score_ranks_what_the_model_was_taught() -> None:
     assert after[0] > after[1]
 
 
-def test_count_tokens_and_text_only(tiny_lm: TransformersLM) -> None:
-    assert tiny_lm.count_tokens("hello world") == len(tiny_lm.tokenizer.encode("hello world", add_special_tokens=False))
+def test_text_only(tiny_lm: TransformersLM) -> None:
     with pytest.raises(ModelError, match="text-only"):
         tiny_lm.generate(GenerationRequest([Message("user", "look", [Image.new("RGB", (8, 8))])]))
 

@@ -15,9 +15,10 @@ from PIL import Image, ImageDraw
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, Sampling
-from ocula.adapters.models.families import FAMILIES, family_for
+from ocula.adapters.models.families import TRANSFORMERS_FAMILIES, family_for
 from ocula.adapters.models.transformers_vlm import TransformersVLM
 from ocula.schemas.errors import ModelError
+from ocula.schemas.families import FAMILY_RECORDS, family_record
 from tests.fixtures.tiny_models import TINY_FAMILIES, save_tiny_vlm
 
 CODE = "ZQ[0-9]{3}-XK"
@@ -71,15 +72,15 @@ def test_loaded_by_path_with_family_and_capabilities(vlm: TransformersVLM) -> No
     assert vlm.family in TINY_FAMILIES
     assert vlm.family == vlm.model.config.model_type
     caps = vlm.capabilities
-    assert caps.images and caps.batched
+    assert caps.images
     assert caps.constraints == frozenset({"json_schema", "regex", "lark"})
     expected = "pixels_resized_xyxy" if vlm.family == "qwen2_5_vl" else "norm1000_xyxy"
-    assert caps.box_convention == expected == FAMILIES[vlm.family].box_convention
+    assert caps.box_convention == expected == FAMILY_RECORDS[vlm.family].box_convention
 
 
 def test_chat_template_renders_the_family_image_tokens(vlm: TransformersVLM) -> None:
-    text = vlm.render(ask("What is drawn?", None, [photo()]))
-    assert FAMILIES[vlm.family].image_placeholder in text
+    text = vlm.render(ask("What is drawn?", None, [photo()]).messages)
+    assert TRANSFORMERS_FAMILIES[vlm.family].image_placeholder in text
     assert text.endswith("assistant\n")
 
 
@@ -160,5 +161,5 @@ def test_folder_without_a_model_raises_model_error(tmp_path: Path) -> None:
 
 
 def test_unknown_family_gets_generic_defaults() -> None:
-    assert family_for("some_future_vlm").box_convention == "norm1000_xyxy"
-    assert family_for("qwen2_vl").box_convention == "norm1000_xyxy"
+    assert family_record(family_for("some_future_vlm").key).box_convention == "norm1000_xyxy"
+    assert family_record(family_for("qwen2_vl").key).box_convention == "norm1000_xyxy"

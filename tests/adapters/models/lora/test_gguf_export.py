@@ -98,6 +98,7 @@ def test_llama_cpp_with_the_gguf_lora_is_the_peft_model(tmp_path: Path) -> None:
     (On the bundled Q4_1 weights llama.cpp also quantises activations, a noise of the same size as a small
     adapter's effect, so the comparison runs on an F32 copy of the same GGUF.)"""
     from ocula.adapters.models.llamacpp import LlamaCppModel
+    from ocula.adapters.models.llamacpp_internals import last_logits as logits_after_eval
     from ocula.adapters.models.lora.load import load_trainable
 
     base_gguf = f32_copy(bundled_gguf("smollm2-135m"), tmp_path / "smollm2-f32.gguf")
@@ -118,7 +119,7 @@ def test_llama_cpp_with_the_gguf_lora_is_the_peft_model(tmp_path: Path) -> None:
         tokens = model.tokenize(prompt)
         assert tokens == ids
         model._eval_prompt(tokens)
-        logits = model._last_logits()
+        logits = logits_after_eval(model.llm, model.n_vocab)
         model.close()
         return logits
 

@@ -10,7 +10,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 import pytest
 
-from ocula.adapters.models.base import Constraint, GenerationRequest, Message
+from ocula.adapters.models.base import Constraint, Message
 from ocula.adapters.models.lora.tokens import AnswerTokenError, sequence_for, unpack_allowed
 from ocula.adapters.models.transformers_lm import TransformersLM
 from ocula.pipelines.finetune.targets import answer_for
@@ -36,7 +36,7 @@ def lm() -> TransformersLM:
 
 @pytest.fixture(scope="module")
 def prompt(lm: TransformersLM) -> str:
-    return lm.render(GenerationRequest([Message("user", "Receipt: SOON HUAT MACHINERY ENTERPRISE ... TOTAL 327.00")]))
+    return lm.render([Message("user", "Receipt: SOON HUAT MACHINERY ENTERPRISE ... TOTAL 327.00")])
 
 
 def chosen(lm: TransformersLM, seq) -> list[str]:

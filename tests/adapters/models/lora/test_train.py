@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import pytest
 import torch
 
-from ocula.adapters.models.base import Constraint, GenerationRequest, Message
+from ocula.adapters.models.base import Constraint, Message
 from ocula.adapters.models.lora.tokens import TrainingSequence, scoring_sequence, sequence_for
 from ocula.adapters.models.lora.train import (
     LoraSettings,
@@ -46,7 +46,7 @@ def lm() -> TransformersLM:
 
 @pytest.fixture(scope="module")
 def sequence(lm: TransformersLM) -> TrainingSequence:
-    prompt = lm.render(GenerationRequest([Message("user", DOCUMENT)]))
+    prompt = lm.render([Message("user", DOCUMENT)])
     return sequence_for(lm, prompt, Constraint.json_schema(json.dumps(SCHEMA)), b'{"company":"TAMAN SRI","total":36}')
 
 
@@ -56,7 +56,7 @@ def document(lm: TransformersLM, sequence: TrainingSequence) -> list[TrainingSeq
     scored = [
         scoring_sequence(
             lm,
-            lm.render(GenerationRequest([Message("user", DOCUMENT + f"\nOnly {k}")], assistant_prefix=f'{{"{k}":')),
+            lm.render([Message("user", DOCUMENT + f"\nOnly {k}")], assistant_prefix=f'{{"{k}":'),
             v,
         )
         for k, v in (("company", '"TAMAN SRI"'), ("total", "36"))
