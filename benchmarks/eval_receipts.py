@@ -29,7 +29,7 @@ from ocula.adapters.models.base import GenerationRequest, Message, ModelAdapter,
 from ocula.models import load_model
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor, schema_constraint
 from ocula.pipelines.extract.prompt import extraction_messages
-from ocula.pipelines.grounding.candidates import DocLine, doc_lines, group_readings
+from ocula.pipelines.grounding.lines import DocLine, doc_lines, group_readings
 from ocula.schemas import OCRPage
 from ocula.schemas.ready import SroieReceipt
 

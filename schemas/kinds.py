@@ -1,17 +1,23 @@
 """Value kinds that decide which page text a field may take in grounded decoding.
 
 A field's kind comes from, in order: an explicit `json_schema_extra={"x-ocula-kind": ...}` (or the
-annotated types below), its JSON type/format (date, number, integer), then its name (`*date*`, `*phone*`,
-`*email*`, `*total*`...), and is plain text otherwise. The annotated types keep the page's raw text as the
-value (`DateText` keeps "11/01/2019" as printed); parsed forms are in `FieldResult.parsed`.
+annotated types below), its JSON type/format (date, number, integer), then the whole words of its name
+(`issue_date` is a date, `fax_number` a phone, `update_reason` and `hotel_name` text; the word -> kind
+vocabulary is data, the `kinds` table of the rule packs), and is plain text otherwise. The annotated types
+keep the page's raw text as the value (`DateText` keeps "11/01/2019" as printed); parsed forms are in
+`FieldResult.parsed`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
+
+if TYPE_CHECKING:
+    from ocula.schemas.packs import Rules
 
 Kind = Literal[
     "text",
@@ -36,7 +42,7 @@ EXCLUDE_KEY = "x-ocula-exclude"  # list[str]: never values on the row of one of 
 AFTER_KEY = "x-ocula-after"  # str: a multiline value is the block of lines right after this field's lines
 PICK_KEY = "x-ocula-pick"  # "max" | "min" | "first" | "last": how to choose among the candidates the hints left
 # list[str]: an amount on the row of one of these labels, less than 0.10 from the picked one, replaces it
-# (cash rounding: "Rounding RM 45.35" under "Total 45.34")
+# (cash rounding: "Rounding 45.35" under "Total 45.34")
 ROUNDED_KEY = "x-ocula-rounded"
 HINT_KEYS = (KIND_KEY, TOP_KEY, LABELS_KEY, EXCLUDE_KEY, AFTER_KEY, PICK_KEY, ROUNDED_KEY)
 
@@ -54,21 +60,46 @@ NameText = Annotated[str, Field(json_schema_extra=kind_field("name"))]
 PhoneText = Annotated[str, Field(json_schema_extra=kind_field("phone"))]
 EmailText = Annotated[str, Field(json_schema_extra=kind_field("email"))]
 
-# Name fragments -> kind, tried in order on string fields with no explicit kind.
-NAME_KINDS: tuple[tuple[re.Pattern[str], Kind], ...] = (
-    (re.compile(r"e_?mail"), "email"),
-    (re.compile(r"phone|tel|fax|mobile"), "phone"),
-    (re.compile(r"url|website|web"), "url"),
-    (re.compile(r"date|dob|expiry|issued"), "date"),
-    (re.compile(r"total|amount|price|subtotal|tax|vat|balance|due"), "amount"),
-    (re.compile(r"percent|rate"), "percent"),
-    (re.compile(r"postcode|postal|zip"), "postcode"),
-    (re.compile(r"address"), "multiline"),
-)
+
+def name_words(name: str) -> list[str]:
+    """The words of a field's name, lower case: snake_case, kebab-case, spaces and camelCase split, digits apart
+    (`fax_number` -> fax, number; `VATNumber` -> vat, number; `addressLine1` -> address, line, 1)."""
+    words: list[str] = []
+    for chunk in re.split(r"[\W_]+", name):
+        start = 0
+        for i in range(1, len(chunk)):
+            prev, ch, nxt = chunk[i - 1], chunk[i], chunk[i + 1 : i + 2]
+            camel = prev.islower() and ch.isupper()
+            acronym_end = prev.isupper() and ch.isupper() and nxt.islower()
+            if camel or acronym_end or prev.isdigit() != ch.isdigit():
+                words.append(chunk[start:i])
+                start = i
+        if chunk:
+            words.append(chunk[start:])
+    return [w.lower() for w in words]
 
 
-def kind_of(name: str, node: dict[str, object]) -> Kind:
-    """The kind of a JSON-schema leaf `node` named `name`."""
+def kind_from_words(name: str, vocabulary: Mapping[str, Kind]) -> Kind | None:
+    """The kind the words of `name` give it: `vocabulary` maps a word, or a phrase of words joined by spaces, to a
+    kind. Of the phrases found as whole consecutive words, the one that ends last decides (the head of an
+    English compound: `tax_rate` is a rate, `due_date` a date), the longest of those that end there (a phrase
+    beats its own words: `vat_number` is a tax id). None when no word matches."""
+    words = name_words(name)
+    longest = max((len(p.split()) for p in vocabulary), default=0)
+    best: tuple[int, int, Kind] | None = None
+    for start in range(len(words)):
+        for size in range(1, min(longest, len(words) - start) + 1):
+            kind = vocabulary.get(" ".join(words[start : start + size]))
+            if kind is not None and (best is None or (start + size, size) > best[:2]):
+                best = (start + size, size, kind)
+    return best[2] if best else None
+
+
+def kind_of(name: str, node: dict[str, object], rules: Rules) -> Kind:
+    """The kind of a JSON-schema leaf `node` named `name`: its explicit `x-ocula-kind`, its JSON type or format,
+    else the whole words of its name (the `kinds` vocabulary of the rule packs `rules`, e.g.
+    `ocula.schemas.packs.default_rules()`), else text. A number is an amount when its name says so, a plain
+    number otherwise."""
     explicit = node.get(KIND_KEY)
     if isinstance(explicit, str):
         return explicit  # type: ignore[return-value]
@@ -79,10 +110,7 @@ def kind_of(name: str, node: dict[str, object]) -> Kind:
         return "email"
     if typ == "integer":
         return "integer"
+    by_name = kind_from_words(name, rules.kinds)
     if typ == "number":
-        return "amount" if any(p.search(name.lower()) for p, k in NAME_KINDS if k == "amount") else "number"
-    lowered = name.lower()
-    for pattern, kind in NAME_KINDS:
-        if pattern.search(lowered):
-            return kind
-    return "text"
+        return "amount" if by_name == "amount" else "number"
+    return by_name or "text"

@@ -152,3 +152,11 @@ def test_modules_of_optional_extras_import_when_the_extra_is_installed(imported:
     skipped = {name: f"needs the {extra} extra" for name, extra in extras.items() if extra is not None}
     if skipped:
         pytest.skip(f"optional extras not installed: {skipped}")
+
+
+def test_the_bundled_rule_packs_are_in_the_wheel(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packs = sorted(p.name for p in (REPO / "schemas" / "packs" / "data").glob("*.toml"))
+    assert packs, "no bundled rule pack found"
+    missing = [p for p in packs if f"ocula/schemas/packs/data/{p}" not in names]
+    assert not missing, f"rule packs missing from the wheel (pyproject's package-data): {missing}"

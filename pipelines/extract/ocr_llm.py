@@ -21,12 +21,13 @@ from ocula.adapters.models.base import Constraint, GenerationRequest, Message, M
 from ocula.adapters.ocr.base import OCREngine
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
 from ocula.pipelines.extract.validate import validate_answer
-from ocula.pipelines.grounding.candidates import DocLine, doc_lines
 from ocula.pipelines.grounding.evidence import ground_fields
 from ocula.pipelines.grounding.grammar import GroundedSchema, grounded_schema
+from ocula.pipelines.grounding.lines import DocLine, doc_lines
 from ocula.pipelines.grounding.rank import Ranking, rank_fields
 from ocula.schemas import Attempt, Extraction, FieldResult, ModelInfo, OCRPage, ValidationFailed
 from ocula.schemas.constraints import SchemaConstraint, bounded_schema, without_hints
+from ocula.schemas.packs import PackSpec
 
 AttemptHook = Callable[[Attempt], None]
 
@@ -44,6 +45,9 @@ class ExtractOptions:
     temperature: float = 0.0
     hooks: list[AttemptHook] = field(default_factory=list)
     validation_context: dict[str, Any] | None = None
+    # Rule packs (names, .toml paths or `Pack`s) for the page's locale: currency markers, month names, legal
+    # forms, postcodes, address layout, label vocabularies. None: `DEFAULT_PACKS`; a schema adds its own.
+    packs: list[PackSpec] | None = None
 
 
 @lru_cache(maxsize=64)
@@ -197,7 +201,7 @@ class OcrLlmExtractor:
         t0 = time.perf_counter()
         bounded = schema_constraint(schema)
         lines = doc_lines(pages)
-        grounded = grounded_schema(bounded.schema, lines) if opts.grounded else None
+        grounded = grounded_schema(bounded.schema, lines, opts.packs) if opts.grounded else None
         spec = grounded.schema if grounded else bounded.schema
         messages = extraction_messages(schema, lines, instructions=opts.instructions)
         timings["prepare"] = time.perf_counter() - t0

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ocula.adapters.models.base import Message
-from ocula.pipelines.grounding.candidates import DocLine
+from ocula.pipelines.grounding.lines import DocLine
 
 SYSTEM = (
     "You extract information from documents into JSON. Use only what the document says. "

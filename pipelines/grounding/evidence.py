@@ -8,8 +8,8 @@ from typing import Any
 from ocula.adapters.models.base import Generation
 from ocula.pipelines.decoding.json_spans import leaf_spans
 from ocula.pipelines.decoding.token_confidence import span_confidence, token_offsets
-from ocula.pipelines.grounding.candidates import DocLine
 from ocula.pipelines.grounding.grammar import GroundedSchema
+from ocula.pipelines.grounding.lines import DocLine
 from ocula.schemas import FieldResult, FieldSource
 
 

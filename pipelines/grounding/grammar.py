@@ -16,8 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ocula.pipelines.grounding.candidates import Candidate, DocLine, apply_hints, candidates_for, prefer_legal_names
+from ocula.pipelines.grounding.candidates import candidates_for
+from ocula.pipelines.grounding.hints import apply_hints
+from ocula.pipelines.grounding.lines import Candidate, DocLine
+from ocula.pipelines.grounding.names import prefer_legal_names
 from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, PICK_KEY, ROUNDED_KEY, TOP_KEY, Kind, kind_of
+from ocula.schemas.packs import PackSpec, Rules, default_rules, rules_for, schema_packs
 
 MAX_ENUM = 400  # candidates per leaf kept in the grammar (reading order)
 
@@ -29,6 +33,7 @@ class GroundedSchema:
     index: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
     kinds: dict[str, Kind] = field(default_factory=dict)  # leaf name -> kind used
     ungrounded: list[str] = field(default_factory=list)
+    rules: Rules = field(default_factory=default_rules)  # the rule packs the candidates were found under
 
     def lookup(self, kind: Kind, value: Any) -> list[Candidate]:
         return self.index.get((kind, _key(value)), [])
@@ -41,14 +46,15 @@ def _key(value: Any) -> str:
 
 
 class _Builder:
-    def __init__(self, lines: Sequence[DocLine]) -> None:
+    def __init__(self, lines: Sequence[DocLine], rules: Rules) -> None:
         self.lines = lines
+        self.rules = rules
         self.cache: dict[Kind, list[Candidate]] = {}
-        self.out = GroundedSchema({})
+        self.out = GroundedSchema({}, rules=rules)
 
     def cands(self, kind: Kind) -> list[Candidate]:
         if kind not in self.cache:
-            self.cache[kind] = candidates_for(kind, self.lines)
+            self.cache[kind] = candidates_for(kind, self.lines, self.rules)
         return self.cache[kind]
 
     def visit(self, node: dict[str, Any], name: str, optional: bool = False) -> dict[str, Any] | None:
@@ -83,7 +89,7 @@ class _Builder:
         return node
 
     def leaf(self, node: dict[str, Any], name: str, optional: bool = False) -> dict[str, Any] | None:
-        kind = kind_of(name, node)
+        kind = kind_of(name, node, self.rules)
         grounded = self._enum(node, name, kind)
         if grounded is not None:
             return grounded
@@ -105,13 +111,13 @@ class _Builder:
             cands,
             self.lines,
             top=node.get(TOP_KEY),
-            labels=node.get(LABELS_KEY, ()),
-            exclude=node.get(EXCLUDE_KEY, ()),
+            labels=self.rules.phrases(node.get(LABELS_KEY)),
+            exclude=self.rules.phrases(node.get(EXCLUDE_KEY)),
             pick=node.get(PICK_KEY),
-            rounded=node.get(ROUNDED_KEY, ()),
+            rounded=self.rules.phrases(node.get(ROUNDED_KEY)),
         )
         if kind == "name":
-            cands = prefer_legal_names(cands)
+            cands = prefer_legal_names(cands, self.rules)
         seen: set[str] = set()
         for cand in cands:
             for value in _json_values(cand, node):
@@ -160,9 +166,12 @@ def _json_values(cand: Candidate, node: dict[str, Any]) -> list[Any]:
     return [number]
 
 
-def grounded_schema(bounded: dict[str, Any], lines: Sequence[DocLine]) -> GroundedSchema:
-    """Replace each string/number leaf of a bounded JSON schema by the enum of its page candidates."""
-    builder = _Builder(lines)
+def grounded_schema(
+    bounded: dict[str, Any], lines: Sequence[DocLine], packs: Sequence[PackSpec] | None = None
+) -> GroundedSchema:
+    """Replace each string/number leaf of a bounded JSON schema by the enum of its page candidates, found under
+    the rule packs `packs` (the default packs when None) and those the schema selects (`x-ocula-packs`)."""
+    builder = _Builder(lines, rules_for(packs, schema_packs(bounded)))
     schema = copy.deepcopy(bounded)
     defs = schema.pop("$defs", None)
     root = builder.visit(schema, "")

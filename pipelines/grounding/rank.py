@@ -11,7 +11,7 @@ Two layout rules apply before the model is asked:
 - a printed line holds one text field: a text value may not reuse lines an earlier text field took;
 - a multiline field with an `x-ocula-after` hint (an address after the company name) is the block of
   lines that starts after that field's lines and runs until a line that holds another kind of value
-  (a phone number, a date, an identifier) or an excluded label.
+  (a phone number, a date, an identifier) or an excluded label (see `blocks.py`).
 """
 
 from __future__ import annotations
@@ -19,28 +19,18 @@ from __future__ import annotations
 import copy
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ocula.adapters.models.base import Message, ModelAdapter
-from ocula.pipelines.grounding.candidates import DocLine, candidates_for, group_readings, has_label
+from ocula.pipelines.grounding.blocks import block_after
 from ocula.pipelines.grounding.grammar import GroundedSchema
+from ocula.pipelines.grounding.lines import DocLine, group_readings
 from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY
 
 LENGTH_POWER = 0.5
 TEXT_KINDS = ("text", "multiline", "name")
-MAX_BLOCK_LINES = 5
-# A five-digit postal code, and the town after it on the line if there is one.
-_POSTCODE_LINE = re.compile(r"(?<![\w-])\d{5}(?![\w-])(?P<town>\W*[^\W\d_]{2,})?")
-# A street or lot number starting a line ("4-20,", "No 2A", "LOT 38", "12 Jalan").
-_NUMBERED = re.compile(r"(?:(?:no|lot)\b\.?\s*:?\s*)?\d", re.I)
-# A line that is one word, a state or country below the town ("JOHOR", "MALAYSIA.").
-_REGION = re.compile(r"\s*[^\W\d_]{3,}\.?\s*")
-_PHONE_DIGITS = 7  # a line of at least this many digits and no letters is a phone or an identifier
-# A line that is only an identifier or a bracketed number ("(867388-U)", "BR No.:(124525-H)").
-_ID_LINE = re.compile(r"[(\[]?[A-Z]{0,4}[\d\- ]{4,}[A-Z]?[)\]]?|.*[(\[][^()]*\d[^()]*[)\]]\s*")
 
 
 @dataclass
@@ -97,63 +87,6 @@ def _lines_of(grounded: GroundedSchema, kind: str, value: Any) -> set[int]:
     return set(found[0].line_ids) if found else set()
 
 
-def _closes(block: Sequence[DocLine]) -> bool:
-    """Whether the block already holds the postal code and the town: a line with a postcode and a word
-    after it ("40300 Shah Alam"), or a line that ends with the postcode and a line below it (the town)."""
-    for i, line in enumerate(block):
-        found = _POSTCODE_LINE.search(line.text)
-        if found and (found.group("town") or i < len(block) - 1):
-            return True
-    return False
-
-
-def _branch_name(block: Sequence[DocLine]) -> bool:
-    """A first line with no digit before a line that starts with a street or lot number: the branch's or
-    mall's name ("IKEA Cheras" above "No 2A Jalan Cochrane"), not part of the address."""
-    return (
-        len(block) > 1 and not any(ch.isdigit() for ch in block[0].text) and _NUMBERED.match(block[1].text) is not None
-    )
-
-
-def block_after(lines: Sequence[DocLine], after: set[int], exclude: Sequence[str]) -> list[DocLine]:
-    """The lines of a multiline value that follows the lines `after`: it starts at the first line below
-    them that is not an identifier, phone number or date line, and stops before the next such line (or
-    a line naming an excluded label), at most `MAX_BLOCK_LINES` lines, on one page.
-
-    Address layout: a block that holds the postcode and the town ends there (a branch code or a store
-    name printed below is not part of it) unless the next line has a postcode too or is one word (the
-    state or country), and a first line without digits above a numbered street line is a branch name,
-    left out."""
-    if not after:
-        return []
-    others = {i for kind in ("phone", "date", "email", "url") for c in candidates_for(kind, lines) for i in c.line_ids}
-
-    def boundary(line: DocLine) -> bool:
-        text = line.text.strip()
-        if line.id in others or has_label(text.lower(), exclude) or _ID_LINE.fullmatch(text) is not None:
-            return True
-        return not any(ch.isalpha() for ch in text) and sum(ch.isdigit() for ch in text) >= _PHONE_DIGITS
-
-    by_id = {ln.id: ln for ln in lines}
-    last = by_id[max(after)]
-    block: list[DocLine] = []
-    for line in lines:
-        if line.id <= last.id or line.page != last.page or line.id in after:
-            continue
-        if boundary(line):
-            if block:
-                break
-            if line.id - last.id > 3:  # the block does not start near the lines it follows
-                break
-            continue
-        if block and _closes(block) and not _POSTCODE_LINE.search(line.text) and not _REGION.fullmatch(line.text):
-            break
-        block.append(line)
-        if len(block) == MAX_BLOCK_LINES:
-            break
-    return block[1:] if _branch_name(block) else block
-
-
 def rank_fields(
     model: ModelAdapter,
     messages: Sequence[Message],
@@ -183,7 +116,10 @@ def rank_fields(
         if kind == "multiline" and after in ranking.fields:
             prev = ranking.fields[after]
             block = block_after(
-                lines, _lines_of(grounded, grounded.kinds.get(after, "text"), prev.value), hints.get(EXCLUDE_KEY, ())
+                lines,
+                _lines_of(grounded, grounded.kinds.get(after, "text"), prev.value),
+                grounded.rules.phrases(hints.get(EXCLUDE_KEY)),
+                grounded.rules,
             )
             texts = [
                 t for t in dict.fromkeys(" ".join(ln.text for ln in r) for r in group_readings(block)) if t in values
@@ -231,4 +167,4 @@ def _by_model(
     return RankedField(values[best], 1.0 / total, len(values))
 
 
-__all__ = ["RankedField", "Ranking", "block_after", "rank_fields"]
+__all__ = ["RankedField", "Ranking", "rank_fields"]

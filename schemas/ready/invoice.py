@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocula.schemas.kinds import EXCLUDE_KEY, LABELS_KEY, TOP_KEY, DateText, MultilineText
+from ocula.schemas.packs import vocab
 
 TOLERANCE = Decimal("0.02")
 
@@ -37,7 +38,7 @@ class Invoice(BaseModel):
     invoice_number: str = Field(
         max_length=40,
         description="The invoice number",
-        json_schema_extra={LABELS_KEY: ["invoice", "no", "number", "#"]},
+        json_schema_extra={LABELS_KEY: [vocab("invoice_number")]},
     )
     date: DateText | None = Field(default=None, max_length=40, description="Date the invoice was issued")
     due_date: DateText | None = Field(default=None, max_length=40, description="Date payment is due")
@@ -49,21 +50,21 @@ class Invoice(BaseModel):
         ge=-100000000,
         le=100000000,
         description="Total before tax",
-        json_schema_extra={LABELS_KEY: ["subtotal", "sub total", "net"]},
+        json_schema_extra={LABELS_KEY: [vocab("subtotal")]},
     )
     tax: Decimal | None = Field(
         default=None,
         ge=-100000000,
         le=100000000,
         description="Tax amount",
-        json_schema_extra={LABELS_KEY: ["tax", "vat", "gst", "sst"]},
+        json_schema_extra={LABELS_KEY: [vocab("tax")]},
     )
     total: Decimal | None = Field(
         default=None,
         ge=-100000000,
         le=100000000,
         description="Amount due, tax included",
-        json_schema_extra={LABELS_KEY: ["total", "amount due", "balance due"], EXCLUDE_KEY: ["subtotal", "sub total"]},
+        json_schema_extra={LABELS_KEY: [vocab("amount_due")], EXCLUDE_KEY: [vocab("not_amount_due")]},
     )
     currency: str | None = Field(default=None, max_length=8, description="Currency code or symbol")
 

@@ -1,4 +1,5 @@
-"""Shop receipts: the SROIE fields (company, date, address, total) plus line items."""
+"""Shop receipts: the SROIE fields (company, date, address, total) plus line items. Label words are named
+vocabularies of the rule packs ("@total"), so a receipt in another language takes that language's pack."""
 
 from __future__ import annotations
 
@@ -17,40 +18,9 @@ from ocula.schemas.kinds import (
     MultilineText,
     NameText,
 )
+from ocula.schemas.packs import PACKS_KEY, vocab
 
-TOTAL_LABELS = [
-    "total",
-    "grand total",
-    "nett total",
-    "net total",
-    "total amount",
-    "amount due",
-    "payable",
-    "due",
-    "total incl",
-    "jumlah",
-]
-NOT_TOTAL = [
-    "sub total",
-    "subtotal",
-    "sub-total",
-    "cash",
-    "change",
-    "tendered",
-    "paid",
-    "discount",
-    "rounding",
-    "tax",
-    "gst",
-    "sst",
-    "service",
-    "qty",
-    "quantity",
-    "items",
-    "saving",
-    "supplies",
-]
-NOT_PURCHASE_DATE = ["expiry", "exp", "expires", "valid", "due date", "birth", "dob"]
+# The label words are the active rule packs' vocabularies (`ocula/schemas/packs/data/*.toml`), named here.
 
 
 class ReceiptItem(BaseModel):
@@ -75,7 +45,7 @@ class Receipt(BaseModel):
         default=None,
         max_length=40,
         description="Date of the purchase",
-        json_schema_extra={EXCLUDE_KEY: NOT_PURCHASE_DATE},
+        json_schema_extra={EXCLUDE_KEY: [vocab("not_purchase_date")]},
     )
     address: MultilineText | None = Field(
         default=None,
@@ -84,7 +54,7 @@ class Receipt(BaseModel):
         json_schema_extra={
             TOP_KEY: 14,
             AFTER_KEY: "company",
-            EXCLUDE_KEY: ["tel", "fax", "gst", "reg", "invoice", "receipt", "date"],
+            EXCLUDE_KEY: [vocab("address_end")],
         },
     )
     total: Decimal | None = Field(
@@ -93,19 +63,20 @@ class Receipt(BaseModel):
         le=10000000,
         description="Final total amount paid, including tax and rounding",
         json_schema_extra={
-            LABELS_KEY: TOTAL_LABELS,
-            EXCLUDE_KEY: NOT_TOTAL,
+            LABELS_KEY: [vocab("total")],
+            EXCLUDE_KEY: [vocab("not_total")],
             PICK_KEY: "max",
-            ROUNDED_KEY: ["rounding", "rounded"],
+            ROUNDED_KEY: [vocab("rounding")],
         },
     )
     items: list[ReceiptItem] = Field(default_factory=list, max_length=20, description="Items bought")
 
 
 class SroieReceipt(BaseModel):
-    """The four SROIE key fields only (what the SROIE benchmark scores)."""
+    """The four SROIE key fields only (what the SROIE benchmark scores). SROIE's receipts are Malaysian: the
+    schema selects the `my` rule pack whatever packs the caller names."""
 
-    model_config = ConfigDict(extra="forbid", title="Receipt")
+    model_config = ConfigDict(extra="forbid", title="Receipt", json_schema_extra={PACKS_KEY: ["my"]})
 
     company: str = Receipt.model_fields["company"]  # type: ignore[assignment]
     date: DateText | None = Receipt.model_fields["date"]  # type: ignore[assignment]

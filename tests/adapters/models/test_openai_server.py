@@ -21,7 +21,7 @@ from ocula.adapters.models.base import Constraint, GenerationRequest, Message, S
 from ocula.adapters.models.openai_server import OpenAIServerModel, chat_messages, parse_spec
 from ocula.cli import app
 from ocula.errors import ModelError, ServerError, ServerTimeout, ServerUnreachable
-from ocula.pipelines.grounding.candidates import doc_lines
+from ocula.pipelines.grounding.lines import doc_lines
 from ocula.schemas.ready import SroieReceipt
 
 RECEIPT = Path(__file__).resolve().parents[3] / "samples" / "receipt.jpg"

@@ -6,7 +6,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 import ocula
-from ocula.pipelines.grounding.candidates import doc_lines
+from ocula.pipelines.grounding.lines import doc_lines
 from ocula.schemas import ValidationFailed
 from ocula.schemas.ready import SroieReceipt
 

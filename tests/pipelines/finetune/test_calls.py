@@ -11,7 +11,7 @@ from ocula.adapters.models.base import Message
 from ocula.pipelines.extract.ocr_llm import ExtractOptions
 from ocula.pipelines.extract.prompt import extraction_messages
 from ocula.pipelines.finetune.calls import CallRecorder, extraction_request, record_calls
-from ocula.pipelines.grounding.candidates import doc_lines
+from ocula.pipelines.grounding.lines import doc_lines
 from ocula.schemas import BBox, Line, OCRPage
 from ocula.schemas.ready import SroieReceipt
 

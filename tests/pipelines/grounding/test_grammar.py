@@ -3,8 +3,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from ocula.pipelines.grounding.candidates import DocLine
 from ocula.pipelines.grounding.grammar import grounded_schema
+from ocula.pipelines.grounding.lines import DocLine
 from ocula.schemas import BBox
 from ocula.schemas.constraints import bounded_schema
 from ocula.schemas.kinds import DateText, MultilineText

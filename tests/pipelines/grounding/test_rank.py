@@ -3,14 +3,14 @@
 import json
 from decimal import Decimal
 
-import pytest
 from pydantic import BaseModel, Field
 
 from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor, schema_constraint
-from ocula.pipelines.grounding.candidates import DocLine, candidates_for
+from ocula.pipelines.grounding.candidates import candidates_for
 from ocula.pipelines.grounding.grammar import grounded_schema
-from ocula.pipelines.grounding.rank import block_after, rank_fields
+from ocula.pipelines.grounding.lines import DocLine
+from ocula.pipelines.grounding.rank import rank_fields
 from ocula.schemas import BBox, Line, OCRPage
 from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY, TOP_KEY, MultilineText
 
@@ -64,16 +64,6 @@ class Prefers(ModelAdapter):
 
     def generate(self, request: GenerationRequest) -> Generation:
         return Generation(text=self.answer)
-
-
-def test_block_after_starts_below_an_identifier_line_and_stops_at_a_phone():
-    lines = doc()
-    block = block_after(lines, {0}, exclude=["tel"])
-    assert [ln.id for ln in block] == [2, 3, 4]
-
-
-def test_block_after_needs_lines_to_follow():
-    assert block_after(doc(), set(), exclude=[]) == []
 
 
 def test_ranking_takes_the_models_choice_then_the_block_after_it():
@@ -147,7 +137,7 @@ def test_ranked_values_that_do_not_validate_fall_back_to_the_json_pass():
 
 def test_the_bundled_model_ranks_a_real_receipt(bundled_llm, samples_dir):
     import ocula
-    from ocula.pipelines.grounding.candidates import doc_lines
+    from ocula.pipelines.grounding.lines import doc_lines
     from ocula.schemas.ready import SroieReceipt
 
     pages = ocula.ocr(samples_dir / "receipt.jpg")
@@ -172,25 +162,3 @@ def test_the_model_chooses_between_two_engines_readings_of_the_address_block():
     assert address.rule == "block" and 0.5 < address.probability < 1
     other = "NO5, JALAN MAWAR 2. TAMAN BUNGA, 81200 JOHOR BAHRU"
     assert other in {c.text for c in candidates_for("multiline", lines)}  # the first engine's reading was a choice
-
-
-@pytest.mark.parametrize(
-    ("texts", "address"),
-    [
-        # a branch name above the numbered street line is not part of the address
-        (["IKEA Cheras", "No 2A Jalan Cochrane", "Taman Maluri", "55100 KUALA LUMPUR"], [1, 2, 3]),
-        # the block ends with the postcode and town; a store name or branch code below is left out
-        (["No 8, Jalan 7/118B", "56000 Kuala Lumpur, Malaysia", "AEON SHAH ALAM"], [0, 1]),
-        (["LOT P.T. 2811, JALAN ANGSA,", "41150 KLANG, SELANGOR", "1132-PJ SS6"], [0, 1]),
-        # ... but goes on to a state line, a second postcode line, or the town below a line ending in the postcode
-        (["NO.53 JALAN PUTRA 1,", "81200 JOHOR BAHRU", "JOHOR"], [0, 1, 2]),
-        (["95, Beach Road, 10300 Penang.", "10400 Penang."], [0, 1]),
-        (["5-7, JALAN MAHAGONI 7/1", "SEKSYEN 4, BANDAR UTAMA, 44300", "BATANG KALI, SELANGOR"], [0, 1, 2]),
-        # a line of digits and no letters is a phone number, not the address
-        (["Lot S25, AEON Tebrau City", "81100 Johor Bahru, Johor", "+607-357.1177"], [0, 1]),
-    ],
-)
-def test_block_after_follows_address_layout(texts, address):
-    lines = doc(["ACME SDN BHD", *texts, "THANK YOU"])
-    block = block_after(lines, {0}, exclude=["tel"])
-    assert [ln.id - 1 for ln in block] == address
