@@ -40,6 +40,11 @@ class OCRPage(BaseModel):
     lines: list[Line] = Field(default_factory=list)
     engine: str = ""
     seconds: float | None = None
+    orientation: int = Field(
+        default=0,
+        description="Degrees the page lay turned clockwise (0, 90, 180, 270): it was read turned upright. "
+        "Boxes are in the pixels of the page as it lies either way.",
+    )
 
     @property
     def text(self) -> str:

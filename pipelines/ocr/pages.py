@@ -10,7 +10,7 @@ import numpy as np
 
 from ocula.adapters.io.document import Document, Page
 from ocula.adapters.ocr import OCREngine, get_engine
-from ocula.pipelines.ocr.reading_order import sort_lines
+from ocula.pipelines.ocr.orientation import reading_order
 from ocula.schemas import Line, OCRPage
 
 PageCallback = Callable[[Page, OCRPage], None]
@@ -31,11 +31,13 @@ def _on_page(line: Line, page: int) -> Line:
 
 
 def ocr_image(image: np.ndarray, engine: OCREngine | str = "rapidocr", *, page: int = 0) -> OCRPage:
-    """One RGB image through `engine`: lines in reading order, `page` on every box, `seconds` recorded."""
+    """One RGB image through `engine`: lines in reading order (of the upright page, when the engine turned it:
+    `OCRPage.orientation`), `page` on every box, `seconds` recorded."""
     reader = resolve_engine(engine)
     start = time.perf_counter()
     result = reader.read(image, page=page)
-    lines = [_on_page(line, page) for line in sort_lines(result.lines)]
+    ordered = reading_order(result.lines, result.orientation, (result.width, result.height))
+    lines = [_on_page(line, page) for line in ordered]
     return result.model_copy(
         update={
             "page": page,

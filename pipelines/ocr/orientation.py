@@ -1,0 +1,172 @@
+"""Upright pages for OCR: each page's orientation found (or given), the page turned upright, boxes mapped back.
+
+`orientation` is how a page lies: `0`, `90`, `180` or `270` degrees turned clockwise from upright (its text runs
+top to bottom at 90, upside down at 180), or `"auto"` to classify each page with the bundled orientation model.
+The page is turned that many degrees counter-clockwise before OCR (as `detect(rotate=...)` turns it), and every
+box, quad and word of the result is mapped back through the same `PageTransform`, so results are always in the
+original page's pixels; `OCRPage.orientation` records the angle used.
+
+Under `"auto"` a verdict the classifier gives with `sure` probability or more is taken as it is (the classifier,
+a few milliseconds, is then the only cost). An unsure verdict is checked with the OCR's own confidence: the page
+is read both upright-as-it-lies and turned (the classifier's angle, or its second choice when it said 0), and the
+turned reading is kept only when it holds more than `1 + margin` times the confidently read characters of the
+other: turning a page needs evidence. The check is deliberately conservative: RapidOCR reads sideways and upside
+down lines fairly well by itself (it turns tall line crops and flips upside-down ones), so the OCR confidence of a
+wrong orientation is often within a few percent of the right one (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from ocula.adapters.ocr.base import OCREngine
+from ocula.adapters.orientation import ANGLES, OrientationClassifier, PageOrientation, RapidOrientationClassifier
+from ocula.pipelines.ocr.reading_order import sort_lines
+from ocula.schemas import Line, OCRPage, PageTransform
+
+Orientation = Literal["auto", 0, 90, 180, 270]
+
+_CLASSIFIERS: dict[str, OrientationClassifier] = {}
+
+
+def parse_orientation(value: str | int | None) -> str | int:
+    """`"auto"` or an angle among 0, 90, 180, 270 (strings such as `"90"` accepted); None means 0."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"orientation must be 'auto', 0, 90, 180 or 270, got {value!r}") from None
+    if isinstance(value, bool) or value % 360 not in ANGLES:
+        raise ValueError(f"orientation must be 'auto', 0, 90, 180 or 270, got {value!r}")
+    return int(value) % 360
+
+
+def default_classifier() -> OrientationClassifier:
+    """The bundled orientation classifier, loaded once per process."""
+    if "rapid" not in _CLASSIFIERS:
+        _CLASSIFIERS["rapid"] = RapidOrientationClassifier()
+    return _CLASSIFIERS["rapid"]
+
+
+def upright(image: np.ndarray, angle: int) -> tuple[np.ndarray, PageTransform]:
+    """The page turned `angle` degrees counter-clockwise (upright if it lay `angle` turned clockwise), and the
+    transform from the original page's pixels to the turned image's."""
+    height, width = image.shape[:2]
+    turns = (angle // 90) % 4
+    transform = PageTransform.rotate90((width, height), turns)
+    return (np.ascontiguousarray(np.rot90(image, turns)) if turns else image), transform
+
+
+def _line_to_page(line: Line, transform: PageTransform) -> Line:
+    return line.model_copy(
+        update={
+            "box": transform.to_page(line.box),
+            "polygon": transform.points_to_page(line.polygon) if line.polygon else line.polygon,
+            "words": [w.model_copy(update={"box": transform.to_page(w.box)}) for w in line.words],
+        }
+    )
+
+
+def to_original(result: OCRPage, transform: PageTransform, angle: int) -> OCRPage:
+    """An OCR result of the turned image with every box in the original page's pixels (lines keep their order)."""
+    width, height = transform.src_size
+    lines = [_line_to_page(line, transform) for line in result.lines]
+    return result.model_copy(update={"lines": lines, "width": width, "height": height, "orientation": angle})
+
+
+def reading_order(lines: Sequence[Line], angle: int, size: tuple[int, int]) -> list[Line]:
+    """`sort_lines` as the upright page reads: lines (in the pixels of a `size` page lying `angle` degrees
+    turned) are ordered on their upright positions and returned unchanged."""
+    if angle % 360 == 0:
+        return sort_lines(lines)
+    transform = PageTransform.rotate90(size, (angle // 90) % 4)
+    turned = [
+        Line(text=ln.text, box=transform.to_input(ln.box), polygon=_points_to_input(ln.polygon, transform))
+        for ln in lines
+    ]
+    index = {id(t): i for i, t in enumerate(turned)}
+    return [lines[index[id(t)]] for t in sort_lines(turned)]
+
+
+def _points_to_input(points: Sequence[tuple[float, float]] | None, transform: PageTransform) -> Any:
+    return [transform.map_point(x, y) for x, y in points] if points else None
+
+
+def read_score(result: OCRPage) -> float:
+    """How much text an OCR reading holds, weighted by how sure the engine was: sum of confidence x characters."""
+    return sum(
+        (line.confidence if line.confidence is not None else 0.5) * len(line.text.strip()) for line in result.lines
+    )
+
+
+@dataclass
+class UprightOCR:
+    """An OCR engine that reads each page upright and answers in the original page's pixels.
+
+    `orientation` is `"auto"` (classify each page; see the module's note) or a fixed angle. `sure`: the
+    classifier's probability from which its verdict is taken without a check. `margin`: how much more (as a
+    share) the turned reading's score must be than the unturned one's for an unsure verdict to turn the page.
+    """
+
+    engine: OCREngine
+    orientation: str | int = "auto"
+    classifier: OrientationClassifier | None = None
+    sure: float = 0.8
+    margin: float = 0.15
+
+    def __post_init__(self) -> None:
+        self.orientation = parse_orientation(self.orientation)
+
+    @property
+    def name(self) -> str:
+        return self.engine.name
+
+    def read_turned(self, image: np.ndarray, angle: int, page: int = 0) -> OCRPage:
+        """The page read turned upright from `angle`, in the original page's pixels."""
+        pixels, transform = upright(image, angle)
+        return to_original(self.engine.read(pixels, page=page), transform, angle)
+
+    def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
+        if self.orientation != "auto":
+            return self.read_turned(image, int(self.orientation), page)
+        verdict = self.classify(image)
+        if verdict.confidence >= self.sure:
+            return self.read_turned(image, verdict.angle, page)
+        turned = verdict.angle or next(a for a in verdict.ranked() if a != 0)
+        as_it_lies = self.read_turned(image, 0, page)
+        candidate = self.read_turned(image, turned, page)
+        return candidate if read_score(candidate) > (1 + self.margin) * read_score(as_it_lies) else as_it_lies
+
+    def classify(self, image: np.ndarray) -> PageOrientation:
+        """The classifier's verdict on one page (the bundled classifier unless another was given)."""
+        return (self.classifier or default_classifier()).classify(image)
+
+
+def with_orientation(engine: OCREngine, orientation: str | int | None, **options: Any) -> OCREngine:
+    """`engine` itself for orientation 0 (or None), otherwise `engine` wrapped to read pages upright."""
+    value = parse_orientation(orientation)
+    if value == 0:
+        return engine
+    return UprightOCR(engine, value, **options)
+
+
+__all__ = [
+    "Orientation",
+    "UprightOCR",
+    "default_classifier",
+    "parse_orientation",
+    "read_score",
+    "reading_order",
+    "to_original",
+    "upright",
+    "with_orientation",
+]
