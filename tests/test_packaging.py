@@ -32,6 +32,8 @@ OPTIONAL = {
     "peft": "finetune",
     "openai": "openai",
     "num2words": "smolvlm",
+    "starlette": "review",
+    "uvicorn": "review",
 }
 
 IMPORT_ALL = """
