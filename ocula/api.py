@@ -27,11 +27,15 @@ def _document(source: Source | Document, dpi: int, pages: Any) -> Document:
     return source if isinstance(source, Document) else load_document(source, dpi=dpi, pages=pages)
 
 
-def ocr_engine(name: str = "rapidocr", **options: Any) -> Any:
-    """An OCR engine; `get_engine` returns one instance per name and options, so weights load once."""
-    from ocula.adapters.ocr import get_engine
+def ocr_engine(name: str = "rapidocr", orientation: str | int | None = 0, **options: Any) -> Any:
+    """An OCR engine; `get_engine` returns one instance per name and options, so weights load once.
 
-    return get_engine(name, **options)
+    `orientation` other than 0 (`"auto"` or an angle) reads each page turned upright, boxes mapped back
+    (`ocula.pipelines.ocr.orientation`)."""
+    from ocula.adapters.ocr import get_engine
+    from ocula.pipelines.ocr.orientation import with_orientation
+
+    return with_orientation(get_engine(name, **options), orientation)
 
 
 TRAINED_OPTIONS = ("decoding",)  # how the model was asked in training: extraction asks the same way
@@ -52,6 +56,7 @@ def extract(
     engine: Literal["ocr+llm", "vlm"] | None = None,
     *,
     ocr: str = "rapidocr",
+    orientation: str | int = "auto",
     per_page: bool = False,
     max_attempts: int = 3,
     on_error: Literal["raise", "partial"] = "raise",
@@ -70,7 +75,8 @@ def extract(
     value among the page's text under a grammar, so every string value is text printed on the page and has
     a box. `engine="vlm"` reads the page image with a vision-language model instead. `adapter` is a folder
     written by `ocula finetune`: the model (by default the adapter's base model) runs with that LoRA applied,
-    and with the decoding it was trained for unless `options` name another.
+    and with the decoding it was trained for unless `options` name another. `orientation` (`"auto"`, 0, 90,
+    180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`).
     """
     schema_cls = resolve_schema(schema)
     # engine="vlm" with a served model ("openai:...") is the user saying that the served model reads images
@@ -97,9 +103,9 @@ def extract(
             raise ModelError(f"{llm.name} cannot read images: use engine='ocr+llm' or a vision-language model")
         from ocula.pipelines.extract.vlm import VlmExtractor
 
-        extractor: Any = VlmExtractor(llm, opts, ocr=ocr_engine(ocr) if grounded else None, boxes=boxes)
+        extractor: Any = VlmExtractor(llm, opts, ocr=ocr_engine(ocr, orientation) if grounded else None, boxes=boxes)
     elif engine == "ocr+llm":
-        extractor = OcrLlmExtractor(llm, ocr_engine(ocr), opts)
+        extractor = OcrLlmExtractor(llm, ocr_engine(ocr, orientation), opts)
     else:
         raise ValueError(f"unknown engine {engine!r}: use 'ocr+llm' or 'vlm'")
     if not per_page:
@@ -123,6 +129,7 @@ def ocr(
     engine: str = "rapidocr",
     model: ModelAdapter | str | None = None,
     *,
+    orientation: str | int = "auto",
     dpi: int = 150,
     pages: str | list[int] | None = None,
     **engine_options: Any,
@@ -132,17 +139,21 @@ def ocr(
     `engine="vlm"` has the vision-language `model` transcribe each page under a grammar of lines with boxes
     (`engine_options`: `max_lines`, `max_line_chars`, `rotate`; see `ocula.pipelines.ocr.vlm`); its word
     boxes are the line box split in proportion to character counts. Other engines take their own options.
+    `orientation` is how the pages lie: `"auto"` (default) classifies each page with the bundled orientation
+    model (checked by the OCR's confidence when unsure), or 0, 90, 180, 270 degrees turned clockwise; each page
+    is read turned upright, boxes come back in its own pixels and `OCRPage.orientation` says how it lay.
     """
     from ocula.pipelines.ocr.pages import run_ocr
 
     if engine == "vlm":
         if model is None:
             raise ModelError("the vlm OCR engine needs a vision-language model: pass model=<folder or hub id>")
+        from ocula.pipelines.ocr.orientation import with_orientation
         from ocula.pipelines.ocr.vlm import VlmOCREngine
 
-        reader: Any = VlmOCREngine(_vision_model(model), **engine_options)
+        reader: Any = with_orientation(VlmOCREngine(_vision_model(model), **engine_options), orientation)
         return run_ocr(_document(source, dpi, pages), reader)
-    return run_ocr(_document(source, dpi, pages), ocr_engine(engine, **engine_options))
+    return run_ocr(_document(source, dpi, pages), ocr_engine(engine, orientation, **engine_options))
 
 
 def detect(
@@ -153,28 +164,36 @@ def detect(
     dpi: int = 150,
     pages: str | list[int] | None = None,
     native: bool = False,
-    max_objects: int = 20,
+    max_objects: int | None = None,
     rotate: int = 0,
     progress: bool = False,
     **options: Any,
 ) -> Detections | list[Detections]:
-    """Labels and boxes of objects (photos) or regions (documents) found by a vision-language model.
+    """Labels and boxes of objects (photos) or regions (documents), by a vision-language model or, with no
+    `model`, the bundled document layout model (offline: table, figure, title, text, header, footer, caption,
+    equation; `ocula.pipelines.detect.layout`).
 
     `labels` restricts the labels to a list (a string is comma-separated); `None` lets the model name what
     it finds. Boxes are pixels of the original page, clipped to it. An image gives one `Detections`; a PDF
     or TIFF gives a list, one per selected page (even when one page is selected). `native=True` uses the
     family's own grounding prompt and format where it has one (Qwen2-VL/2.5-VL/3-VL, PaliGemma, Florence-2,
-    Kosmos-2, InternVL). `rotate` turns each page counter-clockwise (degrees, a multiple of 90) before the
+    Kosmos-2, InternVL). `max_objects` caps the objects of a page (default 20 for a VLM, every region for the
+    layout model). `rotate` turns each page counter-clockwise (degrees, a multiple of 90) before the
     model sees it; boxes still come back in the unturned page's pixels. Raises `ValueError` on an empty
     label list and `ModelError` for a model that cannot read images.
     """
-    from ocula.pipelines.detect.vlm import DetectOptions, Detector, normalise_labels
+    from ocula.pipelines.detect.vlm import DEFAULT_MAX_OBJECTS, DetectOptions, Detector, normalise_labels
 
     wanted = normalise_labels(labels)
+    detector: Any
     if model is None:
-        raise ModelError("detect needs a vision-language model: pass model=<a transformers VLM folder or hub id>")
-    opts = DetectOptions(labels=wanted, max_objects=max_objects, native=native, rotate=rotate, **options)
-    detector = Detector(_vision_model(model), opts)
+        from ocula.pipelines.detect.layout import LayoutDetector
+
+        detector = LayoutDetector(labels=wanted, max_objects=max_objects, rotate=rotate, **options)
+    else:
+        cap = max_objects or DEFAULT_MAX_OBJECTS
+        opts = DetectOptions(labels=wanted, max_objects=cap, native=native, rotate=rotate, **options)
+        detector = Detector(_vision_model(model), opts)
     document = _document(source, dpi, pages)
     results = detector.run(document, progress=progress)
     return results[0] if document.kind == "image" else results

@@ -58,7 +58,15 @@ def _open_out(out: Path | None) -> TextIO:
 @app.command()
 def detect(
     inputs: Annotated[list[str], typer.Argument(help="Documents: files, folders or globs (images, PDFs, TIFFs).")],
-    model: Annotated[str, typer.Option("--model", "-m", help="A vision-language model: folder or hub id.")],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="A vision-language model: folder or hub id (default: the bundled layout model finds document "
+            "regions offline: table, figure, title, text, header, footer, caption, equation).",
+        ),
+    ] = None,
     labels: Annotated[
         str | None,
         typer.Option("--labels", "-l", help='Comma-separated labels, e.g. "person,car" (default: any object).'),
@@ -76,7 +84,10 @@ def detect(
     native: Annotated[
         bool, typer.Option("--native", help="Use the model family's own grounding prompt and format.")
     ] = False,
-    max_objects: Annotated[int, typer.Option("--max-objects", min=1, max=500, help="Objects per page.")] = 20,
+    max_objects: Annotated[
+        int | None,
+        typer.Option("--max-objects", min=1, max=500, help="Objects per page (default: 20 for a VLM, all regions)."),
+    ] = None,
     rotate: Annotated[
         int, typer.Option(help="Turn each page counter-clockwise by 0, 90, 180 or 270 degrees before the model.")
     ] = 0,
@@ -84,13 +95,15 @@ def detect(
     pages: Annotated[str | None, typer.Option("--pages", help='Pages to read, 1-based, e.g. "1-3,5".')] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
-    """Find objects or regions in each document with a vision-language model; boxes in page pixels.
+    """Find objects or regions in each document (a vision-language model, or the bundled layout model); boxes
+    in page pixels.
 
     Exits 1 if any document failed (each failure is one error line and the others go on), 2 on a usage error.
     """
     from ocula.adapters.io import iter_sources, load_document
     from ocula.models import load_model
-    from ocula.pipelines.detect.vlm import DetectOptions, Detector, normalise_labels
+    from ocula.pipelines.detect.layout import LayoutDetector
+    from ocula.pipelines.detect.vlm import DEFAULT_MAX_OBJECTS, DetectOptions, Detector, normalise_labels
     from ocula.schemas.coco import detections_to_coco
 
     try:
@@ -99,16 +112,23 @@ def detect(
         raise _usage(f"--labels: {err}") from None
     if rotate % 90:
         raise _usage(f"--rotate {rotate}: use 0, 90, 180 or 270")
+    if model is None and native:
+        raise _usage("--native needs --model (a vision-language model)")
     sources = [str(s) for s in iter_sources(inputs)]
     if not sources:
         typer.echo("error: no documents found in the inputs", err=True)
         raise typer.Exit(1)
+    detector: LayoutDetector | Detector
     try:
-        # a served model ("openai:...") is taken to read images: detection needs them
-        adapter = load_model(model, images=True) if model.startswith("openai:") else load_model(model)
-        detector = Detector(
-            adapter, DetectOptions(labels=wanted, max_objects=max_objects, native=native, rotate=rotate)
-        )
+        if model is None:
+            detector = LayoutDetector(labels=wanted, max_objects=max_objects, rotate=rotate)
+        else:
+            # a served model ("openai:...") is taken to read images: detection needs them
+            adapter = load_model(model, images=True) if model.startswith("openai:") else load_model(model)
+            cap = max_objects or DEFAULT_MAX_OBJECTS
+            detector = Detector(adapter, DetectOptions(labels=wanted, max_objects=cap, native=native, rotate=rotate))
+    except ValueError as err:
+        raise _usage(f"--labels: {err}") from None
     except OculaError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None

@@ -17,6 +17,7 @@ from ocula.models import DEFAULT_MODEL, load_model
 from ocula.pipelines.batch.extract import PipelineExtract
 from ocula.pipelines.batch.runner import run_batch
 from ocula.pipelines.batch.writers import FORMATS
+from ocula.pipelines.ocr.orientation import parse_orientation
 from ocula.schema_loader import resolve_schema
 
 ENGINES = ("ocr+llm", "vlm")
@@ -89,6 +90,13 @@ def extract(
             help="OCR engine: rapidocr, tesseract, or rapidocr+tesseract (Tesseract's readings as alternatives)."
         ),
     ] = "rapidocr",
+    orientation: Annotated[
+        str,
+        typer.Option(
+            help="How the pages lie: auto (classify each page), or 0, 90, 180, 270 degrees turned clockwise; "
+            "the OCR reads each page upright, boxes stay in its own pixels."
+        ),
+    ] = "auto",
     max_attempts: Annotated[int, typer.Option(min=1, max=20, help="Decode attempts per document.")] = 3,
     per_page: Annotated[bool, typer.Option("--per-page", help="One extraction per page.")] = False,
     workers: Annotated[
@@ -127,6 +135,10 @@ def extract(
     if ray_address is not None and not on_ray:
         raise _usage("--ray-address needs --engine ray")
     _choice("OCR engine", ocr, OCR_ENGINES)
+    try:
+        turn = parse_orientation(orientation)
+    except ValueError as err:
+        raise _usage(f"--orientation: {err}") from None
     _choice("format", fmt, FORMATS)
     _choice("decoding", decoding, DECODINGS)
     if fmt != "jsonl" and out is None:
@@ -150,6 +162,7 @@ def extract(
         model=name,
         engine=extraction_engine,  # type: ignore[arg-type]
         ocr=ocr,
+        orientation=turn,
         max_attempts=max_attempts,
         per_page=per_page,
         dpi=dpi,

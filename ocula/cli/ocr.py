@@ -151,13 +151,27 @@ def ocr(
     overlay: Annotated[
         Path | None, typer.Option("--overlay", help="Folder for PNGs of each page with its line boxes drawn.")
     ] = None,
+    orientation: Annotated[
+        str,
+        typer.Option(
+            help="How the pages lie: auto (classify each page), or 0, 90, 180, 270 degrees turned clockwise; "
+            "each page is read upright, boxes stay in its own pixels."
+        ),
+    ] = "auto",
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
     pages: Annotated[str | None, typer.Option("--pages", help='Pages to read, 1-based, e.g. "1-3,5".')] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Read the text of each document with line and word boxes (one JSON line per document by default)."""
     from ocula.adapters.io import iter_sources, load_document
+    from ocula.pipelines.ocr.orientation import parse_orientation, with_orientation
     from ocula.pipelines.ocr.pages import run_ocr
+
+    try:
+        turn = parse_orientation(orientation)
+    except ValueError as err:
+        typer.echo(f"error: --orientation: {err}", err=True)
+        raise typer.Exit(2) from None
 
     if engine.lower() == "vlm":
         reader: OCREngine = _vlm_engine(model)
@@ -170,6 +184,7 @@ def ocr(
     if engine.lower() != "vlm" and not is_available(engine):
         typer.echo(f"error: OCR engine {engine!r} cannot run here (its library or binary is missing)", err=True)
         raise typer.Exit(2)
+    reader = with_orientation(reader, turn)
     sources = [str(s) for s in iter_sources(inputs)]
     if not sources:
         typer.echo("error: no documents found in the inputs", err=True)

@@ -68,6 +68,7 @@ class PipelineExtract:
     model: str = DEFAULT_BUNDLED
     engine: Literal["ocr+llm", "vlm"] | None = None
     ocr: str = "rapidocr"
+    orientation: str | int = "auto"  # how pages lie: see ocula.pipelines.ocr.orientation
     max_attempts: int = 3
     per_page: bool = False
     dpi: int = 150
@@ -92,6 +93,7 @@ class PipelineExtract:
             }
             | self._adapter_identity()
             | ({"decoding": self.decoding} if self.decoding != "ranked" else {})
+            | ({"orientation": self.orientation} if self.orientation != "auto" else {})
         )
 
     def _adapter_identity(self) -> dict[str, Any]:
@@ -130,7 +132,9 @@ class PipelineExtract:
 
         ocr_options = {"threads": self.threads} if self.threads and self.ocr.startswith("rapidocr") else {}
         need_ocr = engine == "ocr+llm" or self.grounded
-        ocr = get_engine(self.ocr, **ocr_options) if need_ocr else None
+        from ocula.pipelines.ocr.orientation import with_orientation
+
+        ocr = with_orientation(get_engine(self.ocr, **ocr_options), self.orientation) if need_ocr else None
         if engine == "ocr+llm":
             extractor: Any = OcrLlmExtractor(model, ocr, opts)  # type: ignore[arg-type]
         elif engine == "vlm":

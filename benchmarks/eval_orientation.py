@@ -1,0 +1,168 @@
+"""Upright pages: the development receipts and forms turned 90, 180 and 270 degrees, read with `orientation="auto"`.
+
+    python benchmarks/eval_orientation.py --data ../shared/data --receipts 6 --forms 3 --out reports/orientation.json
+    python benchmarks/eval_orientation.py --data ../shared/data --receipts 6 --forms 0 --extract   # + SROIE fields
+
+Each page is read upright first (RapidOCR, timed: the OCR time), then turned by the script to lie 90, 180 and 270
+degrees clockwise and read again with the bundled orientation classifier in front. Reported: the classifier's
+accuracy on its own and the angle finally used (after the OCR-confidence check of unsure verdicts), how often the
+check ran, the classifier's time as a share of the OCR time (both measured in the same run, page by page, so the
+ratio holds on a loaded machine even though seconds do not), the whole `auto` overhead, and whether the boxes come
+back in the turned page's own pixels: the share of the upright run's line boxes, mapped through the turn, matched
+by a line of the turned run at IoU >= 0.5, and whether the text is the same. `--extract` also extracts the SROIE
+fields (the default `ocr+llm` engine) from each upright and turned receipt and scores them (receipt_scoring).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ocula.adapters.ocr import get_engine
+from ocula.adapters.orientation import RapidOrientationClassifier
+from ocula.pipelines.ocr.orientation import UprightOCR
+from ocula.pipelines.ocr.pages import ocr_image
+from ocula.schemas import OCRPage, PageTransform
+
+try:
+    from benchmarks.receipt_scoring import FIELDS, field_correct
+except ImportError:  # run as a script: this folder is on sys.path
+    from receipt_scoring import FIELDS, field_correct  # type: ignore[no-redef]
+
+ANGLES = (0, 90, 180, 270)
+
+
+def pages(data: Path, receipts: int, forms: int) -> list[tuple[str, Path]]:
+    found = [("receipt", p) for p in sorted((data / "sroie" / "img").glob("*.jpg"))[:receipts]]
+    return found + [("form", p) for p in sorted((data / "funsd" / "images").glob("*.png"))[:forms]]
+
+
+def lying(image: np.ndarray, angle: int) -> np.ndarray:
+    """The page turned `angle` degrees clockwise (so that it lies at `angle`)."""
+    return np.ascontiguousarray(np.rot90(image, -(angle // 90)))
+
+
+def box_check(upright: OCRPage, turned: OCRPage, angle: int) -> dict[str, Any]:
+    """How many upright line boxes, mapped through the turn, a turned-run line matches (IoU >= 0.5)."""
+    turn = PageTransform.rotate90((upright.width, upright.height), -(angle // 90))
+    want = [turn.to_input(line.box) for line in upright.lines]
+    matched = sum(max((line.box.iou(w) for line in turned.lines), default=0.0) >= 0.5 for w in want)
+    in_page = all(
+        0 <= ln.box.x0 <= ln.box.x1 <= turned.width and 0 <= ln.box.y0 <= ln.box.y1 <= turned.height
+        for ln in turned.lines
+    )
+    same_text = "".join(upright.text.split()) == "".join(turned.text.split())
+    return {"matched": matched, "lines": len(want), "in_page": in_page, "same_text": same_text}
+
+
+def extract_fields(image: np.ndarray, orientation: str | int, truth: dict[str, Any]) -> dict[str, bool]:
+    import ocula
+
+    result = ocula.extract(image, schema="sroie", orientation=orientation, on_error="partial")
+    value = result.value.model_dump() if result.value is not None else {}
+    return {f: field_correct(f, value.get(f), truth.get(f)) for f in FIELDS}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    data = Path(args.data)
+    engine = get_engine("rapidocr")
+    classifier = RapidOrientationClassifier()
+    upright_reader = UprightOCR(engine, "auto", classifier)
+    warm = np.full((64, 64, 3), 255, np.uint8)
+    engine.read(warm)
+    classifier.classify(warm)
+    rows: list[dict[str, Any]] = []
+    for kind, path in pages(data, args.receipts, args.forms):
+        image = np.asarray(Image.open(path).convert("RGB"))
+        start = time.perf_counter()
+        upright = ocr_image(image, engine)
+        ocr_seconds = time.perf_counter() - start
+        truth = json.loads((data / "sroie" / "key" / f"{path.stem}.json").read_text()) if kind == "receipt" else {}
+        for angle in ANGLES:
+            page = lying(image, angle)
+            start = time.perf_counter()
+            verdict = classifier.classify(page)
+            classify_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            turned = ocr_image(page, upright_reader)
+            auto_seconds = time.perf_counter() - start
+            row = {
+                "page": path.name,
+                "kind": kind,
+                "angle": angle,
+                "classifier": verdict.angle,
+                "classifier_confidence": round(verdict.confidence, 4),
+                "checked": verdict.confidence < upright_reader.sure,
+                "used": turned.orientation,
+                "ocr_s": round(ocr_seconds, 3),
+                "classify_s": round(classify_seconds, 4),
+                "auto_s": round(auto_seconds, 3),
+                **box_check(upright, turned, angle),
+            }
+            if args.extract and kind == "receipt":
+                row["fields"] = extract_fields(page, "auto", truth)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    return {"rows": rows, "summary": summarize(rows), "machine": platform.platform(), "python": sys.version.split()[0]}
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def share(key: str, want: Any = True) -> float:
+        return round(sum(r[key] == want for r in rows) / len(rows), 3)
+
+    out: dict[str, Any] = {
+        "turns": len(rows),
+        "pages": len({r["page"] for r in rows}),
+        "classifier_accuracy": round(sum(r["classifier"] == r["angle"] for r in rows) / len(rows), 3),
+        "final_accuracy": round(sum(r["used"] == r["angle"] for r in rows) / len(rows), 3),
+        "checked": share("checked"),
+        "classify_share_of_ocr_median": round(statistics.median(r["classify_s"] / r["ocr_s"] for r in rows), 4),
+        "classify_share_of_ocr_total": round(sum(r["classify_s"] for r in rows) / sum(r["ocr_s"] for r in rows), 4),
+        "auto_over_plain_total": round(sum(r["auto_s"] for r in rows) / sum(r["ocr_s"] for r in rows), 3),
+        "lines_matched": round(sum(r["matched"] for r in rows) / max(1, sum(r["lines"] for r in rows)), 4),
+        "boxes_in_page": share("in_page"),
+        "same_text": share("same_text"),
+    }
+    scored = [r for r in rows if "fields" in r]
+    for angle in ANGLES if scored else ():
+        at = [r for r in scored if r["angle"] == angle]
+        out[f"field_accuracy_{angle}"] = round(sum(sum(r["fields"].values()) for r in at) / (len(at) * len(FIELDS)), 3)
+    return out
+
+
+def table(summary: dict[str, Any]) -> str:
+    lines = ["| measure | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in summary.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--data", default="../shared/data", help="the development data folder (sroie/, funsd/)")
+    parser.add_argument("--receipts", type=int, default=6, help="SROIE receipts to use (the first N)")
+    parser.add_argument("--forms", type=int, default=3, help="FUNSD forms to use (the first N)")
+    parser.add_argument("--extract", action="store_true", help="also extract and score the SROIE fields")
+    parser.add_argument("--out", help="write the rows and the summary as JSON")
+    args = parser.parse_args(argv)
+    if not (Path(args.data) / "sroie").is_dir():
+        print(f"no development data at {args.data}", file=sys.stderr)
+        return 2
+    report = run(args)
+    print(table(report["summary"]))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
