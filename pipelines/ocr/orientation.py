@@ -8,11 +8,12 @@ original page's pixels; `OCRPage.orientation` records the angle used.
 
 Under `"auto"` a verdict the classifier gives with `sure` probability or more is taken as it is (the classifier,
 a few milliseconds, is then the only cost). An unsure verdict is checked with the OCR's own confidence: the page
-is read both upright-as-it-lies and turned (the classifier's angle, or its second choice when it said 0), and the
-turned reading is kept only when it holds more than `1 + margin` times the confidently read characters of the
-other: turning a page needs evidence. The check is deliberately conservative: RapidOCR reads sideways and upside
-down lines fairly well by itself (it turns tall line crops and flips upside-down ones), so the OCR confidence of a
-wrong orientation is often within a few percent of the right one (benchmarks/README.md).
+is also read at the next candidate (as it lies when the classifier said it is turned, else the classifier's second
+choice), and that reading replaces the classifier's only when it holds more than `1 + margin` times its
+confidently read characters. The check guards against gross errors (a photo or a label the classifier cannot
+place, where one reading is far better), not fine ones: RapidOCR reads sideways and upside-down lines fairly well
+by itself (it turns tall line crops and flips upside-down ones), so on document pages the reading of a wrong
+orientation is often within 10 % of the right one, and there the classifier decides (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class UprightOCR:
 
     `orientation` is `"auto"` (classify each page; see the module's note) or a fixed angle. `sure`: the
     classifier's probability from which its verdict is taken without a check. `margin`: how much more (as a
-    share) the turned reading's score must be than the unturned one's for an unsure verdict to turn the page.
+    share) the other reading's score must be than the classifier's for an unsure verdict to be overruled.
     """
 
     engine: OCREngine
@@ -141,10 +142,10 @@ class UprightOCR:
         verdict = self.classify(image)
         if verdict.confidence >= self.sure:
             return self.read_turned(image, verdict.angle, page)
-        turned = verdict.angle or next(a for a in verdict.ranked() if a != 0)
-        as_it_lies = self.read_turned(image, 0, page)
-        candidate = self.read_turned(image, turned, page)
-        return candidate if read_score(candidate) > (1 + self.margin) * read_score(as_it_lies) else as_it_lies
+        other = 0 if verdict.angle else next(a for a in verdict.ranked() if a != 0)
+        chosen = self.read_turned(image, verdict.angle, page)
+        alternative = self.read_turned(image, other, page)
+        return alternative if read_score(alternative) > (1 + self.margin) * read_score(chosen) else chosen
 
     def classify(self, image: np.ndarray) -> PageOrientation:
         """The classifier's verdict on one page (the bundled classifier unless another was given)."""

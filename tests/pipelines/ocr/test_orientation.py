@@ -103,22 +103,23 @@ def test_auto_takes_a_sure_verdict_with_one_reading() -> None:
     assert ocr.shapes == [(200, 100, 3)] and result.orientation == 90
 
 
-def test_an_unsure_turn_is_kept_when_the_turned_page_reads_clearly_better() -> None:
+def test_an_unsure_turn_is_kept_unless_the_page_reads_far_better_as_it_lies() -> None:
     ocr = ShapeOCR()
-    # a tall page the classifier thinks lies at 90: turned it is wide and reads far better than as it lies
+    # a tall page the classifier thinks lies at 90: turned it is wide and reads better, so it stays turned
     result = UprightOCR(ocr, "auto", FixedVerdict(90, 0.6)).read(np.zeros((200, 100, 3), np.uint8))
     assert result.orientation == 90 and len(ocr.shapes) == 2
+    # upside down, this double reads the same as it lies: no evidence against the classifier, which decides
+    assert (
+        UprightOCR(ShapeOCR(), "auto", FixedVerdict(180, 0.6)).read(np.zeros((100, 200, 3), np.uint8)).orientation
+        == 180
+    )
 
 
-def test_an_unsure_turn_without_evidence_reads_the_page_as_it_lies() -> None:
+def test_an_unsure_turn_is_overruled_when_the_page_reads_far_better_as_it_lies() -> None:
     ocr = ShapeOCR()
-    # a wide page the classifier thinks lies at 90: turned it reads worse, so it is read as it lies
+    # a wide page the classifier thinks lies at 90: turned it is tall and reads three times worse
     result = UprightOCR(ocr, "auto", FixedVerdict(90, 0.6)).read(np.zeros((100, 200, 3), np.uint8))
     assert result.orientation == 0 and (result.width, result.height) == (200, 100)
-    # nor does a reading that is no better (upside down, this double reads the same)
-    assert (
-        UprightOCR(ShapeOCR(), "auto", FixedVerdict(180, 0.6)).read(np.zeros((100, 200, 3), np.uint8)).orientation == 0
-    )
 
 
 def test_an_unsure_upright_verdict_is_checked_against_the_second_choice() -> None:
