@@ -42,6 +42,13 @@ def review(
             "reviewed values, field by field, and exit. Repeat to compare several."
         ),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --export or --compare: only documents whose source (as the results name it) matches this glob "
+            "('train/*'). Repeat for several."
+        ),
+    ] = None,
     corrections: Annotated[
         Path | None, typer.Option(help="The corrections file (default: RESULTS' name with .corrections.jsonl).")
     ] = None,
@@ -79,6 +86,8 @@ def review(
             raise _usage(f"--compare {other}: no such file")
     if (everything or done_only) and export is None:
         raise _usage("--all and --done-only go with --export")
+    if only and export is None and not compare:
+        raise _usage("--only goes with --export or --compare")
     try:
         session = ReviewSession(results, schema, corrections=corrections, reviewer=reviewer, ocr_engine=ocr, dpi=dpi)
     except OculaError as err:
@@ -86,7 +95,7 @@ def review(
     for skip in session.results.skipped + session.store.skipped:
         typer.echo(f"warning: skipped {skip}", err=True)
     if export is not None or compare:
-        _export_and_compare(session, export, compare or [], everything, done_only)
+        _export_and_compare(session, export, compare or [], everything, done_only, only or [])
         return
     try:
         from ocula.review.server import DEFAULT_HOST, serve
@@ -117,18 +126,18 @@ def review(
 
 
 def _export_and_compare(
-    session: ReviewSession, export: Path | None, others: list[Path], everything: bool, done_only: bool
+    session: ReviewSession, export: Path | None, others: list[Path], everything: bool, done_only: bool, only: list[str]
 ) -> None:
     from ocula.review import export as write_export
     from ocula.review.compare import compare, table
 
     try:
         if export is not None:
-            summary = write_export(session, export, everything=everything, done_only=done_only)
+            summary = write_export(session, export, everything=everything, done_only=done_only, only=only)
             invalid = f", {summary.invalid} not valid for the schema yet" if summary.invalid else ""
             typer.echo(f"{summary.written} record(s) written to {export}{invalid}; {summary.left} left out", err=True)
         if others:
-            comparisons = [compare(session, other) for other in others]
+            comparisons = [compare(session, other, only) for other in others]
             if not comparisons[0].documents:
                 typer.echo("error: no reviewed document to compare with (correct or mark some done first)", err=True)
                 raise typer.Exit(1)

@@ -8,12 +8,13 @@ when they are the same number, or the same text up to white space.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ocula.pipelines.batch.records import flatten
-from ocula.review.results import read_results
+from ocula.review.results import matches, read_results
 from ocula.review.session import ReviewSession
 
 _INDEX = re.compile(r"^p\d+\.|\.\d+(?=\.|$)")  # page prefixes and list indices: one column per field
@@ -69,13 +70,16 @@ def _leaves(value: Any) -> dict[str, Any]:
     return flatten(value) if isinstance(value, dict) else {}
 
 
-def compare(session: ReviewSession, other: Path) -> Comparison:
-    """Score `other`'s values against the reviewed documents' corrected values (matched by file)."""
+def compare(session: ReviewSession, other: Path, only: Sequence[str] | None = None) -> Comparison:
+    """Score `other`'s values against the reviewed documents' corrected values (matched by file); `only`:
+    globs the reviewed documents' sources must match (a held-out split, say)."""
     theirs = {}
     for document in read_results(other).documents:
         theirs[str(document.path) if document.path else document.source] = document.record
     out = Comparison(other)
     for document in session.results.documents:
+        if not matches(document, only):
+            continue
         state = session.state(document.id)
         if not (state.changed or state.done):
             continue

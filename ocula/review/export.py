@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ocula.errors import InputError
 from ocula.pipelines.batch.records import one_line
+from ocula.review.results import matches
 from ocula.review.session import ReviewSession
 from ocula.review.state import DocumentState
 
@@ -60,15 +62,23 @@ def corrected_record(state: DocumentState) -> dict[str, Any]:
     return record
 
 
-def export(session: ReviewSession, out: Path, *, everything: bool = False, done_only: bool = False) -> ExportSummary:
-    """Write the corrected records to `out` (replaced whole, never the results or corrections file)."""
+def export(
+    session: ReviewSession,
+    out: Path,
+    *,
+    everything: bool = False,
+    done_only: bool = False,
+    only: Sequence[str] | None = None,
+) -> ExportSummary:
+    """Write the corrected records to `out` (replaced whole, never the results or corrections file); `only`:
+    globs the documents' sources must match (a training split, say)."""
     if out.resolve() in (session.path.resolve(), session.store.path.resolve()):
         raise InputError(str(out), "the export cannot overwrite the results or the corrections file")
     written = invalid = left = 0
     lines: list[str] = []
     for document in session.results.documents:
         state = session.state(document.id)
-        if (done_only and not state.done) or not (everything or state.changed):
+        if not matches(document, only) or (done_only and not state.done) or not (everything or state.changed):
             left += 1
             continue
         record = corrected_record(state)

@@ -7,7 +7,9 @@ are ever served. When a source appears on several lines the last one wins, as in
 
 from __future__ import annotations
 
+import fnmatch
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,11 @@ class ResultsFile:
 
     def by_source(self) -> dict[str, ReviewDocument]:
         return {d.source: d for d in self.documents}
+
+
+def matches(document: ReviewDocument, patterns: Sequence[str] | None) -> bool:
+    """Whether the document's source, as the record names it, matches any of the globs (no globs: every one)."""
+    return not patterns or any(fnmatch.fnmatchcase(document.source, p) for p in patterns)
 
 
 def resolve(source: str, results: Path) -> Path | None:

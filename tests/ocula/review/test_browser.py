@@ -68,7 +68,8 @@ class Server:
     def __init__(self, results: Path, cwd: Path) -> None:
         command = [sys.executable, "-c", "from ocula.cli import main; main()", "review", str(results)]
         command += ["--schema", "sroie", "--no-browser", "--port", "0", "--reviewer", "tester"]
-        env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+        repo = str(Path(__file__).resolve().parents[3])  # for a run from the repository without installing
+        env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), repo]))}
         self.process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

@@ -30,6 +30,7 @@ def run(*args: str) -> Result:
         (["nowhere.jsonl"], "nowhere.jsonl: no such file"),
         (["{results}", "--all"], "--all and --done-only go with --export"),
         (["{results}", "--schema", "nonsense"], "unknown schema"),
+        (["{results}", "--only", "train/*"], "--only goes with --export or --compare"),
     ],
 )
 def test_usage_errors(results: Path, args: list[str], message: str) -> None:

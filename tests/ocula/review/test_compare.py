@@ -39,6 +39,8 @@ def test_the_extraction_itself_scores_below_a_corrected_run(
     adapted = compare(session, write_results(tmp_path / "adapted.jsonl", [better]))
     assert adapted.missing == 1 and adapted.fields["total"].accuracy == 1.0 and adapted.fields["date"].accuracy == 1.0
     assert adapted.fields["name"].accuracy == 0.0  # the form is missing from that run
+    held_out = compare(session, results, only=["*/receipt.jpg"])
+    assert held_out.documents == 1 and set(held_out.fields) == {"company", "date", "address", "total"}
     text = table([zero_shot, adapted])
     assert text.splitlines()[0].split()[:3] == ["results", "documents", "address"]
     assert "results.jsonl" in text and "1 missing" in text

@@ -81,3 +81,11 @@ def test_finetune_reads_the_export_from_any_folder(
     assert resolve_source(record["source"], out) is not None
     assert gold_value(SroieReceipt, record["value"])["total"] == "50.55"
     assert os.path.samefile(record["source"], Path(__file__).resolve().parents[3] / "samples" / "receipt.jpg")
+
+
+def test_only_the_documents_a_glob_names(session: ReviewSession, tmp_path: Path) -> None:
+    session.correct(RECEIPT, "edit", "total", "50.55")
+    session.done(FORM)
+    summary = export(session, tmp_path / "out.jsonl", only=["*/form.pdf"])
+    assert (summary.written, summary.left) == (1, 2) and read(tmp_path / "out.jsonl")[0]["key"] == "form-key"
+    assert export(session, tmp_path / "out.jsonl", only=["*.png", "*/receipt.jpg"]).written == 1
