@@ -6,12 +6,19 @@
   (`file` blocks). A model that reads images gets the pages; a text-only model (the default) gets the text
   Ocula's OCR reads from them, put into the prompt under a line saying it was read by OCR. URLs other than
   data URLs are refused: nothing is fetched.
-- `with_structured_output(schema)` decodes under the schema's grammar (a bounded JSON schema), so the answer
-  parses and a Pydantic schema validates it; `include_raw=True` is supported. Every `method` uses the grammar.
+- `with_structured_output(PydanticClass)` on messages that carry images or PDFs runs Ocula's extraction
+  pipeline on them, as `ocula.extract` does (see `grounded`): the answer is the validated object, and
+  `include_raw=True` also gives the `Extraction` (boxes, confidence, attempts) in the raw message's
+  `response_metadata["extraction"]`. On text-only messages, and for TypedDict or JSON-schema dict schemas,
+  the model decodes under the schema's grammar (a bounded JSON schema) over the text, so the answer parses
+  and validates. Every `method` is accepted and works the same way.
 - `bind_tools` decodes a tool call under a grammar too (see `structured.tool_calls_schema`).
-- Streaming: a `ModelAdapter` returns a whole completion, so `_stream` yields it as one chunk (with usage).
+- Streaming: a `ModelAdapter` returns a whole completion; structured output is then streamed one top-level
+  field per chunk (the structured runnable yields the object so far, see `output`), free text in one chunk.
 - `stop` sequences cut the text after decoding; `max_tokens` limits free text (structured output and tool
   calls use the budget their bounded schema needs, so the JSON is never cut).
+- Every call reports its token usage and the model's name (`usage_metadata`, `response_metadata`,
+  `llm_output`) to callbacks and tracers.
 
 Import direction: this module imports only `ocula.schemas` and other adapters at module level; loading a model
 by name and running OCR go through the public facade (`ocula.api`), imported lazily inside methods.
@@ -27,24 +34,26 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from ocula.adapters.models.base import Constraint, Generation, GenerationRequest, Message, ModelAdapter, Sampling
-from ocula.langchain import structured
+from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
+from ocula.langchain import grounded, structured
 from ocula.langchain.content import Attachment
 from ocula.langchain.messages import to_ocula_messages
+from ocula.langchain.output import OculaOutputParser, json_fragments
+from ocula.langchain.tracing import PROVIDER, llm_output, response_metadata, usage
 from ocula.schemas.constraints import SchemaConstraint, bounded_schema
+from ocula.schemas.regions import refuse_regions_on_text
 
-PROVIDER = "ocula"
+SCHEMA_KWARG = "ocula_schema"  # the Pydantic class bound by with_structured_output (the grounded path's schema)
 
 
 class ChatOcula(BaseChatModel):
-    """Chat with a local model; structured output and tool calls decoded under a grammar.
+    """Chat with a local model; structured output from images and PDFs is Ocula's grounded extraction.
 
     ```python
     from ocula.langchain import ChatOcula
@@ -75,6 +84,15 @@ class ChatOcula(BaseChatModel):
     max_string_length: int | None = None
     """Bound for strings without their own `max_length` in structured output and tool arguments
     (None: the default of `ocula.schemas.constraints.Bounds`). Smaller bounds decode faster."""
+    grounded_output: bool = True
+    """Structured output (a Pydantic class) over images or PDFs runs `ocula.extract` on them (False: the schema
+    is decoded over their OCR text like over any text, without candidates, ranking or boxes)."""
+    extract_options: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments of `ocula.extract` for the grounded path (`engine`, `max_attempts`, `decoding`,
+    `grounded`, `instructions`, `boxes`, `dpi`, `pages`, ...)."""
+    message_instructions: bool = False
+    """Pass the messages' text to the grounded path as `instructions` (by default the extraction is prompted
+    from the schema alone, field names and descriptions, as `ocula.extract` is)."""
 
     # identity -----------------------------------------------------------------------------------------
     @property
@@ -88,7 +106,7 @@ class ChatOcula(BaseChatModel):
             return self.model.name
         if self.model:
             return self.model
-        from ocula.models import DEFAULT_MODEL
+        from ocula.adapters.models.bundled import DEFAULT_MODEL
 
         return DEFAULT_MODEL
 
@@ -162,6 +180,20 @@ class ChatOcula(BaseChatModel):
     # generation ---------------------------------------------------------------------------------------
     def _complete(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> AIMessage:
         adapter = self.adapter()
+        structured_output = kwargs.get("response_format") and not kwargs.get("tools")
+        if structured_output and grounded.attachments(messages):
+            schema = kwargs.get(SCHEMA_KWARG)
+            if schema is not None and self.grounded_output:
+                return grounded.extraction_message(
+                    messages,
+                    schema,
+                    adapter,
+                    ocr=self.ocr_engine,
+                    options=self.extract_options,
+                    use_message_text=self.message_instructions,
+                )
+            if not adapter.capabilities.images:
+                refuse_regions_on_text(kwargs["response_format"]["json_schema"]["schema"], adapter.name)
         request, choice = self._request(messages, adapter, kwargs)
         gen = adapter.generate(request)
         text, tool_calls = gen.text, []
@@ -172,8 +204,8 @@ class ChatOcula(BaseChatModel):
         return AIMessage(
             content=text,
             tool_calls=tool_calls,
-            usage_metadata=_usage(gen),
-            response_metadata=_metadata(gen, adapter),
+            usage_metadata=usage(gen),
+            response_metadata=response_metadata(gen, adapter),
         )
 
     def _generate(
@@ -184,7 +216,8 @@ class ChatOcula(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         message = self._complete(messages, stop, kwargs)
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        output = llm_output(message.response_metadata.get("model_name", self.model_label), message.usage_metadata)
+        return ChatResult(generations=[ChatGeneration(message=message)], llm_output=output)
 
     def _stream(
         self,
@@ -193,10 +226,19 @@ class ChatOcula(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        """One chunk with the whole answer: `ModelAdapter.generate` does not hand out tokens as it goes."""
+        """Structured output one top-level field per chunk, anything else in one chunk (a `ModelAdapter` returns
+        a whole completion, so chunks come when it is done); the last chunk carries usage and metadata."""
         message = self._complete(messages, stop, kwargs)
-        chunk = AIMessageChunk(
-            content=message.content,
+        text = message.content if isinstance(message.content, str) else message.text
+        by_field = kwargs.get("response_format") and not message.tool_calls
+        pieces = json_fragments(text) if by_field else [text]
+        for piece in pieces[:-1]:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+        last = AIMessageChunk(
+            content=pieces[-1],
             tool_call_chunks=[
                 {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i, "type": "tool_call_chunk"}
                 for i, c in enumerate(message.tool_calls)
@@ -205,9 +247,9 @@ class ChatOcula(BaseChatModel):
             response_metadata=message.response_metadata,
             chunk_position="last",
         )
-        if run_manager and isinstance(message.content, str) and message.content:
-            run_manager.on_llm_new_token(message.content, chunk=ChatGenerationChunk(message=chunk))
-        yield ChatGenerationChunk(message=chunk)
+        if run_manager and pieces[-1]:
+            run_manager.on_llm_new_token(pieces[-1], chunk=ChatGenerationChunk(message=last))
+        yield ChatGenerationChunk(message=last)
 
     # tools and structured output ------------------------------------------------------------------
     def bind_tools(
@@ -237,22 +279,27 @@ class ChatOcula(BaseChatModel):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
-        """The model decoding under `schema`'s grammar, its answer parsed (and validated for Pydantic).
+        """The answer as `schema`'s object: Ocula's extraction over images and PDFs, else grammar-constrained.
 
         `schema`: a Pydantic class (v2 or v1; the result is an instance), a TypedDict, an OpenAI tool or a
-        JSON-schema dict (the result is a dict). `method` ("json_schema", "function_calling", "json_mode")
-        and `strict` are accepted for compatibility; every method decodes under the same grammar.
-        `include_raw=True` returns `{"raw": AIMessage, "parsed": ..., "parsing_error": ...}`.
+        JSON-schema dict (the result is a dict). A Pydantic v2 class on messages carrying images or PDFs runs
+        `ocula.extract` on them (see `grounded_output`); otherwise the model decodes under the schema's grammar.
+        `method` ("json_schema", "function_calling", "json_mode") and `strict` are accepted for compatibility;
+        every method works the same way. `include_raw=True` returns `{"raw": AIMessage, "parsed": ...,
+        "parsing_error": ...}`; on the grounded path `raw.response_metadata["extraction"]` is the `Extraction`.
         """
         if kwargs:
             raise ValueError(f"unsupported arguments {sorted(kwargs)}")
         if method not in ("json_schema", "function_calling", "json_mode"):
             raise ValueError(f"unknown method {method!r}")
+        bound: dict[str, Any] = {"response_format": structured.response_format(schema)}
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            bound[SCHEMA_KWARG] = schema
         llm = self.bind(
-            response_format=structured.response_format(schema),
+            **bound,
             ls_structured_output_format={"kwargs": {"method": method, "strict": strict}, "schema": schema},
         )
-        parser = RunnableLambda(structured.output_parser(schema), name="OculaOutputParser")
+        parser = OculaOutputParser(schema=schema)
         if not include_raw:
             return llm | parser
         parse_raw = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
@@ -271,20 +318,3 @@ def _with_system(messages: list[Message], text: str) -> list[Message]:
 def _cut_at_stop(text: str, stop: Sequence[str] | None) -> str:
     cut = min((i for s in stop or () if s and (i := text.find(s)) >= 0), default=len(text))
     return text[:cut]
-
-
-def _usage(gen: Generation) -> UsageMetadata:
-    generated = len(gen.token_ids)
-    return UsageMetadata(
-        input_tokens=gen.prompt_tokens, output_tokens=generated, total_tokens=gen.prompt_tokens + generated
-    )
-
-
-def _metadata(gen: Generation, adapter: ModelAdapter) -> dict[str, Any]:
-    return {
-        "model_name": adapter.name,
-        "model_provider": PROVIDER,
-        "backend": adapter.backend,
-        "finish_reason": gen.finish_reason,
-        "seconds": round(gen.seconds, 4),
-    }

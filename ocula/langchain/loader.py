@@ -2,7 +2,9 @@
 
 - `mode="ocr"`: one `Document` per page; content is the page text in reading order; metadata has `source`,
   `page` (0-based), `page_width`, `page_height`, `engine` and `lines` (text, box `[x0, y0, x1, y1]` in page
-  pixels, confidence).
+  pixels, confidence, `start`/`end` offsets in the page text). `load_and_split(splitter)` gives chunks whose
+  `lines` are only those in the chunk, with the chunk's `box` (see `chunks.keep_chunk_lines`, which does the
+  same for `splitter.split_documents(loader.load())`).
 - `mode="extract"`: the schema's fields as JSON content; metadata has `source`, `page` (or `pages` with
   `per_page=False`), `schema`, `fields` (per leaf: value, page, box, confidence), `confidence` (mean of the
   fields'), `valid` and `errors`. With `per_page=True` (the default) each page is extracted on its own.
@@ -25,6 +27,7 @@ from pydantic import BaseModel
 from ocula.adapters.io.document import Document
 from ocula.adapters.io.loading import load_document
 from ocula.adapters.models.base import ModelAdapter
+from ocula.langchain.chunks import keep_chunk_lines, with_spans
 from ocula.schemas import BBox, Extraction, OCRPage
 
 PathLike = str | os.PathLike[str]
@@ -45,7 +48,9 @@ def ocr_metadata(source: str, page: OCRPage) -> dict[str, Any]:
         "page_width": page.width,
         "page_height": page.height,
         "engine": page.engine,
-        "lines": [{"text": line.text, "box": _box(line.box), "confidence": line.confidence} for line in page.lines],
+        "lines": with_spans(
+            [{"text": line.text, "box": _box(line.box), "confidence": line.confidence} for line in page.lines]
+        ),
     }
 
 
@@ -114,6 +119,11 @@ class OculaLoader(BaseLoader):
                     yield self._extract(_page_of(document, index), page=index)
             else:
                 yield self._extract(document, page=None)
+
+    def load_and_split(self, text_splitter: Any = None) -> list[LCDocument]:
+        """Pages split by `text_splitter` (default: LangChain's recursive character splitter), each chunk with
+        only the lines it contains and their union `box` in its metadata."""
+        return keep_chunk_lines(super().load_and_split(text_splitter))
 
     def _ocr(self, document: Document) -> Iterator[LCDocument]:
         from ocula.api import ocr

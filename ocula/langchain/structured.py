@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pydantic
-from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import BaseMessage
 from langchain_core.utils.function_calling import convert_to_json_schema
-from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from ocula.schemas.constraints import Bounds, SchemaConstraint, bounded_schema
 
 ANSWER_KEY = "answer"
+DEFAULT_TITLE = "output"
 _MAX_ANSWER = 400
 
 
@@ -32,37 +30,25 @@ def bounds(max_string: int | None) -> Bounds:
 
 
 def schema_dict(schema: dict[str, Any] | type) -> dict[str, Any]:
-    """JSON schema of a Pydantic class (v2 or v1), a TypedDict, an OpenAI tool or a JSON-schema dict."""
+    """JSON schema of a Pydantic class (v2 or v1), a TypedDict, an OpenAI tool or a JSON-schema dict.
+
+    A JSON-schema dict without a `title` (langchain-core requires one) is named `output`."""
     if isinstance(schema, type) and issubclass(schema, pydantic.BaseModel):
         return schema.model_json_schema()
+    if isinstance(schema, dict) and "title" not in schema and _is_json_schema(schema):
+        return convert_to_json_schema({"title": DEFAULT_TITLE, **schema})
     return convert_to_json_schema(schema)  # type: ignore[arg-type]
 
 
-def output_parser(schema: dict[str, Any] | type) -> Callable[[BaseMessage], Any]:
-    """Message text -> a validated instance (Pydantic classes) or a dict (everything else)."""
-
-    def parse(message: BaseMessage) -> Any:
-        text = message.text
-        try:
-            if isinstance(schema, type) and issubclass(schema, pydantic.BaseModel):
-                return schema.model_validate_json(text)
-            if isinstance(schema, type) and is_basemodel_subclass(schema):  # Pydantic v1 class
-                return schema.parse_raw(text)  # type: ignore[attr-defined]
-            return json.loads(text)
-        except (ValueError, pydantic.ValidationError) as err:
-            raise OutputParserException(f"the answer is not a valid {_title(schema)}: {err}", llm_output=text) from err
-
-    return parse
-
-
-def _title(schema: dict[str, Any] | type) -> str:
-    return schema.get("title", "object") if isinstance(schema, dict) else schema.__name__
+def _is_json_schema(schema: dict[str, Any]) -> bool:
+    """A plain JSON schema, not an OpenAI tool or function (those carry their own name)."""
+    return "function" not in schema and "name" not in schema and ("properties" in schema or "type" in schema)
 
 
 def response_format(schema: dict[str, Any] | type) -> dict[str, Any]:
     """What `with_structured_output` binds: the schema's name and JSON schema (plain data)."""
     js = schema_dict(schema)
-    return {"type": "json_schema", "json_schema": {"name": js.get("title", "output"), "schema": js}}
+    return {"type": "json_schema", "json_schema": {"name": js.get("title", DEFAULT_TITLE), "schema": js}}
 
 
 def field_lines(schema: dict[str, Any]) -> list[str]:

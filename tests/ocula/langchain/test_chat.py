@@ -21,7 +21,7 @@ from ocula.langchain.content import decode_data_url, message_content
 from ocula.schemas.errors import InputError
 from ocula.schemas.ready import Receipt, SroieReceipt
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 RECEIPT_URL = "data:image/jpeg;base64," + base64.b64encode((SAMPLES / "receipt.jpg").read_bytes()).decode()
 
 
@@ -117,6 +117,17 @@ def test_roles_tool_calls_and_results_reach_the_model() -> None:
     assert texts[3] == "Result of tool add: 3"
 
 
+def test_images_in_a_tool_message_are_read_too() -> None:
+    adapter = Scripted("a shop receipt")
+    chat = ChatOcula(model=adapter)
+    chat._read_text = lambda attachment: ["KEDAI RUNCIT MAJU JAYA"]  # type: ignore[method-assign]
+    call = {"name": "photo", "args": {}, "id": "c1", "type": "tool_call"}
+    result = ToolMessage([{"type": "image_url", "image_url": {"url": RECEIPT_URL}}], name="photo", tool_call_id="c1")
+    chat.invoke([HumanMessage("Describe the photo."), AIMessage("", tool_calls=[call]), result])
+    last = adapter.requests[0].messages[-1]
+    assert last.text.startswith("Result of tool photo: ") and "KEDAI RUNCIT MAJU JAYA" in last.text
+
+
 def test_free_text_uses_max_tokens_and_no_constraint() -> None:
     adapter = Scripted("hello there")
     message = ChatOcula(model=adapter, max_tokens=5, temperature=0.3).invoke("hi")
@@ -133,7 +144,7 @@ def test_stop_sequences_cut_the_text() -> None:
     assert ChatOcula(model=Scripted("a.b"), stop=["."]).invoke("x").content == "a"
 
 
-def test_stream_yields_one_last_chunk_with_usage() -> None:
+def test_free_text_streams_in_one_last_chunk_with_usage() -> None:
     chunks = list(ChatOcula(model=Scripted("one two")).stream("hi"))
     assert len(chunks) == 1
     assert chunks[0].content == "one two" and chunks[0].chunk_position == "last"
@@ -205,7 +216,7 @@ def test_unknown_tool_choice_is_refused() -> None:
 # the bundled model ------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_bundled_model_reads_a_receipt_image_into_a_valid_schema() -> None:
-    """Image -> OCR -> grammar-constrained decoding -> a validated instance (the four SROIE fields)."""
+    """Image -> the extraction pipeline (OCR, candidates, ranking, grammar) -> a validated SROIE instance."""
     out = ChatOcula().with_structured_output(SroieReceipt, include_raw=True).invoke([image_message("Receipt:")])
     assert out["parsing_error"] is None
     assert isinstance(out["parsed"], SroieReceipt)

@@ -22,7 +22,7 @@ from ocula.schemas.errors import InputError
 from ocula.schemas.ready import Receipt, SroieReceipt
 from tests.fixtures.fakes import FixedAnswer
 
-RECEIPT = Path(__file__).resolve().parent.parent / "samples" / "receipt.jpg"
+RECEIPT = Path(__file__).resolve().parents[3] / "samples" / "receipt.jpg"
 RECEIPT_B64 = base64.b64encode(RECEIPT.read_bytes()).decode()
 ANSWER = '{"company":"KEDAI","date":null,"address":null,"total":12.5}'
 

@@ -10,10 +10,11 @@ from langchain_core.documents import Document
 from PIL import Image
 
 from ocula.langchain import OculaLoader
+from ocula.langchain.chunks import keep_chunk_lines
 from ocula.schemas.ready import SroieReceipt
 from tests.fixtures.fakes import FixedAnswer
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,44 @@ def test_ocr_mode_yields_one_document_per_page_with_boxes(two_page_pdf: Path) ->
     x0, y0, x1, y1 = line["box"]
     assert 0 <= x0 < x1 <= first.metadata["page_width"] and 0 <= y0 < y1 <= first.metadata["page_height"]
     assert line["text"] in first.page_content
+
+
+@pytest.fixture(scope="module")
+def receipt_page() -> Document:
+    (page,) = OculaLoader(SAMPLES / "receipt.jpg").load()
+    return page
+
+
+def test_line_offsets_point_into_the_page_text(receipt_page: Document) -> None:
+    text = receipt_page.page_content
+    assert all(text[ln["start"] : ln["end"]] == ln["text"] for ln in receipt_page.metadata["lines"])
+
+
+def test_split_chunks_keep_only_their_own_lines_and_boxes(receipt_page: Document) -> None:
+    splitters = pytest.importorskip("langchain_text_splitters")
+    splitter = splitters.RecursiveCharacterTextSplitter(chunk_size=120, chunk_overlap=20)
+    loader = OculaLoader(SAMPLES / "receipt.jpg")
+    chunks = loader.load_and_split(splitter)
+    page_lines = receipt_page.metadata["lines"]
+    assert len(chunks) > 3
+    for chunk in chunks:
+        lines = chunk.metadata["lines"]
+        assert 0 < len(lines) < len(page_lines)
+        start = chunk.metadata["start_index"]
+        assert receipt_page.page_content[start : start + len(chunk.page_content)] == chunk.page_content
+        for line in lines:  # every kept line overlaps the chunk's text
+            assert line["start"] < start + len(chunk.page_content) and line["end"] > start
+        x0, y0, x1, y1 = chunk.metadata["box"]
+        assert all(
+            x0 <= ln["box"][0] and ln["box"][2] <= x1 and y0 <= ln["box"][1] and ln["box"][3] <= y1 for ln in lines
+        )
+    total = next(c for c in chunks if "50.55" in c.page_content)
+    assert "50.55" in [ln["text"] for ln in total.metadata["lines"]]
+    # the same for a splitter applied by hand, with or without start_index
+    for add_start in (False, True):
+        by_hand = splitters.RecursiveCharacterTextSplitter(chunk_size=120, chunk_overlap=20, add_start_index=add_start)
+        trimmed = keep_chunk_lines(by_hand.split_documents([receipt_page]))
+        assert [c.metadata["lines"] for c in trimmed] == [c.metadata["lines"] for c in chunks]
 
 
 def test_lazy_load_renders_pages_on_demand(two_page_pdf: Path) -> None:
