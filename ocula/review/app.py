@@ -28,7 +28,7 @@ from ocula.review.state import FieldInvalid
 
 MAX_BODY = 64 * 1024
 TOKEN_HEADER = "x-ocula-token"
-ASSETS = {"app.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
+ASSETS = {"app.js": "text/javascript", "page.js": "text/javascript", "style.css": "text/css", "index.html": "text/html"}
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

@@ -25,7 +25,7 @@ def test_the_page_and_its_assets_come_from_the_package(client: TestClient) -> No
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert '<script src="/static/app.js"' in page.text
-    for name, kind in (("app.js", "javascript"), ("style.css", "css")):
+    for name, kind in (("app.js", "javascript"), ("page.js", "javascript"), ("style.css", "css")):
         asset = client.get(f"/static/{name}")
         assert asset.status_code == 200 and kind in asset.headers["content-type"] and len(asset.content) > 500
     assert "default-src 'self'" in page.headers["content-security-policy"]

@@ -17,7 +17,7 @@ def test_the_static_files_are_package_data() -> None:
     assert "ocula.review" in setuptools["packages"]
     globs = setuptools["package-data"]["ocula.review"]
     files = sorted(p.relative_to(STATIC.parent).as_posix() for p in STATIC.iterdir())
-    assert files == ["static/app.js", "static/index.html", "static/style.css"]
+    assert files == ["static/app.js", "static/index.html", "static/page.js", "static/style.css"]
     assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files)
     extras = config["project"]["optional-dependencies"]
     names = {re.split(r"[<>=\[]", r)[0] for r in extras["dev"]}
@@ -30,4 +30,4 @@ def test_no_asset_loads_anything_from_another_site() -> None:
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), path.name
         assert "@import" not in text and "cdn" not in text.lower(), path.name
     html = (STATIC / "index.html").read_text()
-    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["/static/style.css", "/static/app.js"]
+    assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["/static/style.css", "/static/page.js", "/static/app.js"]
