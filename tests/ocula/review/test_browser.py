@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -70,16 +71,15 @@ class Server:
         command += ["--schema", "sroie", "--no-browser", "--port", "0", "--reviewer", "tester"]
         repo = str(Path(__file__).resolve().parents[3])  # for a run from the repository without installing
         env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), repo]))}
-        self.process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        self.log = cwd / "server.log"  # a file, not a pipe nobody reads: the server never blocks on its messages
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
         assert self.process.stdout is not None
-        line = self.process.stdout.readline()  # blocks until the server listens (or dies)
+        ready, _, _ = select.select([self.process.stdout], [], [], WAIT)  # the address, once it listens
+        line = self.process.stdout.readline() if ready else ""
         if not line.startswith("http://127.0.0.1:"):
             self.process.kill()
-            raise AssertionError(
-                f"no address printed: {line!r} {self.process.stderr.read() if self.process.stderr else ''}"
-            )
+            raise AssertionError(f"no address printed: {line!r}; the server said: {self.log.read_text()}")
         self.url = line.strip()
 
     def kill(self) -> None:
