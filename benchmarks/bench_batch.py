@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ocula.adapters.io.sources import iter_sources
-from ocula.models import DEFAULT_MODEL, load_model
+from ocula.model_cache import DEFAULT_MODEL, load_model
 from ocula.pipelines.batch.extract import PipelineExtract
 from ocula.pipelines.batch.runner import run_batch
 from ocula.schema_loader import resolve_schema

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, Sampling
-from ocula.models import load_model
+from ocula.model_cache import load_model
 from ocula.schemas.constraints import bounded_schema
 
 

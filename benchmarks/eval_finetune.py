@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ocula.adapters.models.lora.train import LoraSettings
-from ocula.models import load_model
+from ocula.model_cache import DEFAULT_MODEL, load_model
 from ocula.pipelines.extract.ocr_llm import ExtractOptions
 from ocula.pipelines.finetune.data import LabelledDocument, gold_value
 from ocula.pipelines.finetune.runner import finetune
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_receipt_options(parser)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ocula.adapters.models.base import GenerationRequest, Message, ModelAdapter, Sampling
-from ocula.models import load_model
+from ocula.model_cache import load_model
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor, schema_constraint
 from ocula.pipelines.extract.prompt import extraction_messages
 from ocula.pipelines.grounding.lines import DocLine, doc_lines, group_readings

@@ -12,8 +12,11 @@ from pydantic import BaseModel
 from ocula.adapters.io.document import Document
 from ocula.adapters.io.loading import load_document
 from ocula.adapters.models.base import ModelAdapter
-from ocula.models import load_model
-from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions, OcrLlmExtractor
+from ocula.adapters.models.registry import image_load_options
+from ocula.adapters.ocr import DEFAULT_OCR
+from ocula.model_cache import load_model
+from ocula.pipelines.extract.engine import Engine, EngineName, make_extractor
+from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions
 from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
 from ocula.schemas.ready import Receipt
@@ -27,7 +30,7 @@ def _document(source: Source | Document, dpi: int, pages: Any) -> Document:
     return source if isinstance(source, Document) else load_document(source, dpi=dpi, pages=pages)
 
 
-def ocr_engine(name: str = "rapidocr", orientation: str | int | None = 0, **options: Any) -> Any:
+def ocr_engine(name: str = DEFAULT_OCR, orientation: str | int | None = 0, **options: Any) -> Any:
     """An OCR engine; `get_engine` returns one instance per name and options, so weights load once.
 
     `orientation` other than 0 (`"auto"` or an angle) reads each page turned upright, boxes mapped back
@@ -53,9 +56,9 @@ def extract(
     source: Source | Document,
     schema: type[BaseModel] | str = Receipt,
     model: ModelAdapter | str | None = None,
-    engine: Literal["ocr+llm", "vlm"] | None = None,
+    engine: EngineName | None = None,
     *,
-    ocr: str = "rapidocr",
+    ocr: str = DEFAULT_OCR,
     orientation: str | int = "auto",
     per_page: bool = False,
     max_attempts: int = 3,
@@ -79,16 +82,14 @@ def extract(
     180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`).
     """
     schema_cls = resolve_schema(schema)
-    # engine="vlm" with a served model ("openai:...") is the user saying that the served model reads images
-    served_vlm = engine == "vlm" and isinstance(model, str) and model.startswith("openai:")
-    load_options: dict[str, Any] = {"images": True} if served_vlm else {}
+    # engine="vlm" is the user saying that the model reads images (a served model cannot tell)
+    load_options = image_load_options(model) if engine == Engine.VLM else {}
     if adapter is not None:
         if isinstance(model, ModelAdapter):
             raise ModelError("adapter= applies to a model given by name; pass load_model(name, adapter=...) instead")
         load_options["adapter"] = adapter
         options = {**_trained_options(adapter), **options}
     llm = model if isinstance(model, ModelAdapter) else load_model(model, **load_options)
-    engine = engine or ("vlm" if llm.capabilities.images else "ocr+llm")
     opts = ExtractOptions(
         max_attempts=max_attempts,
         on_error=on_error,
@@ -97,17 +98,8 @@ def extract(
         hooks=list(hooks or []),
         **options,
     )
+    _, extractor = make_extractor(engine, llm, opts, lambda: ocr_engine(ocr, orientation), boxes=boxes)
     document = _document(source, dpi, pages)
-    if engine == "vlm":
-        if not llm.capabilities.images:
-            raise ModelError(f"{llm.name} cannot read images: use engine='ocr+llm' or a vision-language model")
-        from ocula.pipelines.extract.vlm import VlmExtractor
-
-        extractor: Any = VlmExtractor(llm, opts, ocr=ocr_engine(ocr, orientation) if grounded else None, boxes=boxes)
-    elif engine == "ocr+llm":
-        extractor = OcrLlmExtractor(llm, ocr_engine(ocr, orientation), opts)
-    else:
-        raise ValueError(f"unknown engine {engine!r}: use 'ocr+llm' or 'vlm'")
     if not per_page:
         return extractor.run(document, schema_cls)
     return [extractor.run(_single_page(document, p), schema_cls) for p in document.page_indices]
@@ -121,12 +113,12 @@ def _vision_model(model: ModelAdapter | str) -> ModelAdapter:
     """A model for a job that needs images; a served model (`openai:...`) is taken to read them."""
     if isinstance(model, ModelAdapter):
         return model
-    return load_model(model, images=True) if model.startswith("openai:") else load_model(model)
+    return load_model(model, **image_load_options(model))
 
 
 def ocr(
     source: Source | Document,
-    engine: str = "rapidocr",
+    engine: str = DEFAULT_OCR,
     model: ModelAdapter | str | None = None,
     *,
     orientation: str | int = "auto",

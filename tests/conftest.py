@@ -13,7 +13,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def bundled_llm():
     """The bundled SmolLM2-135M GGUF on llama.cpp, loaded once for the test session."""
-    from ocula.models import load_model
+    from ocula.model_cache import load_model
 
     return load_model("smollm2-135m")
 

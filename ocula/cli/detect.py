@@ -101,7 +101,8 @@ def detect(
     Exits 1 if any document failed (each failure is one error line and the others go on), 2 on a usage error.
     """
     from ocula.adapters.io import iter_sources, load_document
-    from ocula.models import load_model
+    from ocula.adapters.models.registry import image_load_options
+    from ocula.model_cache import load_model
     from ocula.pipelines.detect.layout import LayoutDetector
     from ocula.pipelines.detect.vlm import DEFAULT_MAX_OBJECTS, DetectOptions, Detector, normalise_labels
     from ocula.schemas.coco import detections_to_coco
@@ -123,8 +124,7 @@ def detect(
         if model is None:
             detector = LayoutDetector(labels=wanted, max_objects=max_objects, rotate=rotate)
         else:
-            # a served model ("openai:...") is taken to read images: detection needs them
-            adapter = load_model(model, images=True) if model.startswith("openai:") else load_model(model)
+            adapter = load_model(model, **image_load_options(model))  # detection needs images
             cap = max_objects or DEFAULT_MAX_OBJECTS
             detector = Detector(adapter, DetectOptions(labels=wanted, max_objects=cap, native=native, rotate=rotate))
     except ValueError as err:

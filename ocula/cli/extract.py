@@ -10,19 +10,20 @@ from typing import Annotated, Any
 
 import typer
 
+from ocula.adapters.models.bundled import BUNDLED
 from ocula.adapters.models.lora.load import read_adapter
+from ocula.adapters.ocr import DEFAULT_OCR, check_engine_name, engine_names
 from ocula.cli import app
 from ocula.errors import OculaError
-from ocula.models import DEFAULT_MODEL, load_model
+from ocula.model_cache import DEFAULT_MODEL, load_model
 from ocula.pipelines.batch.extract import PipelineExtract
 from ocula.pipelines.batch.runner import run_batch
 from ocula.pipelines.batch.writers import FORMATS
+from ocula.pipelines.extract.engine import ENGINES
 from ocula.pipelines.ocr.orientation import parse_orientation
 from ocula.schema_loader import resolve_schema
 
-ENGINES = ("ocr+llm", "vlm")
 DECODINGS = ("ranked", "json")
-OCR_ENGINES = ("rapidocr", "tesseract", "rapidocr+tesseract")
 
 
 def _usage(message: str) -> typer.Exit:
@@ -77,19 +78,24 @@ def extract(
     engine: Annotated[
         list[str] | None,
         typer.Option(
-            help="ocr+llm or vlm (default: from the model); ray runs the batch on Ray actors. Repeat to combine:"
-            " --engine ray --engine vlm."
+            help=f"{' or '.join(ENGINES)} (default: from the model); ray runs the batch on Ray actors. Repeat to "
+            "combine: --engine ray --engine vlm."
         ),
     ] = None,
-    model: Annotated[str | None, typer.Option(help=f"Model name, .gguf file or folder (default {DEFAULT_MODEL}).")] = (
-        None
-    ),
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help=f"A bundled model ({', '.join(BUNDLED)}), a .gguf file, a model folder or hub id, or "
+            f"openai:<base URL>[#<model id>] (default {DEFAULT_MODEL})."
+        ),
+    ] = None,
     ocr: Annotated[
         str,
         typer.Option(
-            help="OCR engine: rapidocr, tesseract, or rapidocr+tesseract (Tesseract's readings as alternatives)."
+            help=f"OCR engine: {', '.join(engine_names())}, or two joined by '+' (rapidocr+tesseract: the second's "
+            "readings as alternatives)."
         ),
-    ] = "rapidocr",
+    ] = DEFAULT_OCR,
     orientation: Annotated[
         str,
         typer.Option(
@@ -134,9 +140,11 @@ def extract(
     extraction_engine, on_ray = _engines(engine or [])
     if ray_address is not None and not on_ray:
         raise _usage("--ray-address needs --engine ray")
-    _choice("OCR engine", ocr, OCR_ENGINES)
     try:
+        check_engine_name(ocr)
         turn = parse_orientation(orientation)
+    except OculaError as err:
+        raise _usage(str(err)) from None
     except ValueError as err:
         raise _usage(f"--orientation: {err}") from None
     _choice("format", fmt, FORMATS)

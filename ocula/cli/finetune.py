@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
+from ocula.adapters.models.bundled import BUNDLED, DEFAULT_MODEL
+from ocula.adapters.ocr import DEFAULT_OCR, engine_names
 from ocula.cli import app
 from ocula.errors import OculaError
-from ocula.models import DEFAULT_MODEL
 from ocula.schema_loader import resolve_schema
 
 SHOWN_SKIPS = 10
@@ -39,7 +40,8 @@ def finetune(
         str, typer.Option("--schema", "-s", help="The schema the records hold (as for `ocula extract`).")
     ] = "receipt",
     model: Annotated[
-        str, typer.Option(help="Base model: a bundled name, a .gguf file or a transformers model folder.")
+        str,
+        typer.Option(help=f"Base model: a bundled name ({', '.join(BUNDLED)}), a .gguf file or a transformers folder."),
     ] = DEFAULT_MODEL,
     epochs: Annotated[int, typer.Option(min=1, max=100, help="Passes over the examples.")] = 3,
     rank: Annotated[int, typer.Option(min=1, max=256, help="LoRA rank.")] = 8,
@@ -50,8 +52,9 @@ def finetune(
     grad_accum: Annotated[int, typer.Option(min=1, max=256, help="Examples per optimizer step.")] = 2,
     seed: Annotated[int, typer.Option(help="Seed of LoRA initialisation and example order.")] = 0,
     ocr: Annotated[
-        str, typer.Option(help="OCR engine: rapidocr, tesseract or rapidocr+tesseract (the one you extract with).")
-    ] = "rapidocr",
+        str,
+        typer.Option(help=f"OCR engine: {', '.join(engine_names())} or two joined by '+' (the one you extract with)."),
+    ] = DEFAULT_OCR,
     decoding: Annotated[
         str,
         typer.Option(

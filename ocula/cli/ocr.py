@@ -13,7 +13,7 @@ from typing import Annotated, TextIO
 import typer
 
 from ocula.adapters.io.document import Page
-from ocula.adapters.ocr import OCREngine, engine_names, get_engine, is_available
+from ocula.adapters.ocr import DEFAULT_OCR, OCREngine, engine_names, get_engine, is_available
 from ocula.cli import app, error_reason
 from ocula.errors import OculaError
 from ocula.schemas import OCRPage
@@ -112,12 +112,12 @@ def _vlm_engine(model: str | None) -> OCREngine:
     if model is None:
         typer.echo("error: --engine vlm needs --model (a vision-language model folder or hub id)", err=True)
         raise typer.Exit(2)
-    from ocula.models import load_model
+    from ocula.adapters.models.registry import image_load_options
+    from ocula.model_cache import load_model
     from ocula.pipelines.ocr.vlm import VlmOCREngine
 
     try:
-        served = model.startswith("openai:")  # a served model is taken to read images
-        return VlmOCREngine(load_model(model, images=True) if served else load_model(model))
+        return VlmOCREngine(load_model(model, **image_load_options(model)))
     except OculaError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
@@ -143,7 +143,7 @@ def ocr(
             help=f"OCR engine: {', '.join(engine_names())}, two joined by '+' (rapidocr+tesseract: the second's "
             "readings as alternatives), or vlm (with --model).",
         ),
-    ] = "rapidocr",
+    ] = DEFAULT_OCR,
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="The vision-language model of --engine vlm: folder or hub id.")
     ] = None,

@@ -18,35 +18,16 @@ from pydantic import BaseModel
 
 from ocula.adapters.io.document import Document
 from ocula.adapters.io.loading import load_document
+from ocula.adapters.models import registry
 from ocula.adapters.models.base import ModelAdapter
-from ocula.adapters.models.bundled import BUNDLED, bundled_gguf
+from ocula.adapters.models.bundled import DEFAULT_MODEL
+from ocula.adapters.ocr import DEFAULT_OCR
+from ocula.pipelines.extract.engine import Engine, EngineName, make_extractor
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
-from ocula.schemas import Extraction, ModelError, OCRPage
+from ocula.schemas import Extraction, OCRPage
 
 ModelLoader = Callable[..., ModelAdapter]
 ExtractFn = Callable[[Path, type[BaseModel]], "Extraction[Any] | list[Extraction[Any]]"]
-
-DEFAULT_BUNDLED = "smollm2-135m"
-
-
-def uses_llamacpp(name: str) -> bool:
-    return name in BUNDLED or name.endswith(".gguf")
-
-
-def load_gguf(name: str, *, adapter: str | None = None, **options: Any) -> ModelAdapter:
-    """Default loader: a bundled model or a `.gguf` file on llama.cpp (pass `loader=` for other models);
-    `adapter` applies a fine-tuned adapter folder (see `ocula finetune`)."""
-    from ocula.adapters.models.llamacpp import LlamaCppModel
-
-    if adapter is not None:
-        from ocula.adapters.models.lora.load import load_adapted
-
-        return load_adapted(name, adapter, **options)
-    if name in BUNDLED:
-        return LlamaCppModel.load(bundled_gguf(name), name=name, **options)
-    if name.endswith(".gguf"):
-        return LlamaCppModel.load(name, **options)
-    raise ModelError(f"{name}: the batch's default loader reads bundled or .gguf models; pass loader=load_model")
 
 
 @dataclass
@@ -62,12 +43,13 @@ class PipelineExtract:
     """Settings of a batch extraction. Picklable; the model and OCR engine load lazily in the worker.
 
     `threads` caps llama.cpp and ONNX Runtime threads (set it to cores / workers when running workers side
-    by side). `loader(name, **options)` loads the model; the default reads bundled and `.gguf` models.
+    by side). `loader(name, **options)` loads the model; the default is the model registry's
+    (`ocula.adapters.models.registry.load`, uncached: a worker loads its model once), `ocula.load_model` caches.
     """
 
-    model: str = DEFAULT_BUNDLED
-    engine: Literal["ocr+llm", "vlm"] | None = None
-    ocr: str = "rapidocr"
+    model: str = DEFAULT_MODEL
+    engine: EngineName | None = None
+    ocr: str = DEFAULT_OCR
     orientation: str | int = "auto"  # how pages lie: see ocula.pipelines.ocr.orientation
     max_attempts: int = 3
     per_page: bool = False
@@ -117,34 +99,26 @@ class PipelineExtract:
             return
         if self.threads:
             os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
-        loader = self.loader or load_gguf
-        options: dict[str, Any] = {"n_threads": self.threads} if self.threads and uses_llamacpp(self.model) else {}
+        loader = self.loader or registry.load
+        on_llamacpp = registry.default_backend(self.model) == registry.LLAMACPP
+        options: dict[str, Any] = {"n_threads": self.threads} if self.threads and on_llamacpp else {}
         if self.adapter is not None:
             options["adapter"] = self.adapter
-        if self.engine == "vlm" and self.model.startswith("openai:"):
-            options["images"] = True  # --engine vlm with a served model: the user says the served model reads images
+        if self.engine == Engine.VLM:
+            options.update(registry.image_load_options(self.model))  # the user says the model reads images
         model = loader(self.model, **options)
-        engine = self.engine or ("vlm" if model.capabilities.images else "ocr+llm")
         opts = ExtractOptions(
             max_attempts=self.max_attempts, on_error="partial", grounded=self.grounded, decoding=self.decoding
         )
         from ocula.adapters.ocr import get_engine
 
         ocr_options = {"threads": self.threads} if self.threads and self.ocr.startswith("rapidocr") else {}
-        need_ocr = engine == "ocr+llm" or self.grounded
         from ocula.pipelines.ocr.orientation import with_orientation
 
-        ocr = with_orientation(get_engine(self.ocr, **ocr_options), self.orientation) if need_ocr else None
-        if engine == "ocr+llm":
-            extractor: Any = OcrLlmExtractor(model, ocr, opts)  # type: ignore[arg-type]
-        elif engine == "vlm":
-            if not model.capabilities.images:
-                raise ModelError(f"{model.name} cannot read images: use engine 'ocr+llm' or a vision-language model")
-            from ocula.pipelines.extract.vlm import VlmExtractor  # type: ignore[import-not-found]
+        def ocr_engine() -> Any:
+            return with_orientation(get_engine(self.ocr, **ocr_options), self.orientation)
 
-            extractor = VlmExtractor(model, opts, ocr=ocr)
-        else:
-            raise ModelError(f"unknown engine {engine!r}: use 'ocr+llm' or 'vlm'")
+        engine, extractor = make_extractor(self.engine, model, opts, ocr_engine)
         self._state.update(engine=engine, extractor=extractor)
 
     # the two stages ----------------------------------------------------------------------------
@@ -161,7 +135,7 @@ class PipelineExtract:
         self.setup()
         document = load_document(path, dpi=self.dpi)
         read = ReadDocument(document)
-        if self._state["engine"] == "ocr+llm":
+        if self._state["engine"] == Engine.OCR_LLM:
             extractor: OcrLlmExtractor = self._state["extractor"]
             read.pages = [extractor.read_pages(part)[0] for part in self._parts(document)]
         return read
@@ -171,7 +145,7 @@ class PipelineExtract:
         self.setup()
         extractor = self._state["extractor"]
         parts = self._parts(read.document)
-        if self._state["engine"] == "ocr+llm":
+        if self._state["engine"] == Engine.OCR_LLM:
             results = []
             for pages in read.pages:
                 result = extractor.run_on_pages(pages, schema, source=read.document.source)

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ocula.adapters.models.base import GenerationRequest
+from ocula.adapters.models.bundled import DEFAULT_MODEL
 from ocula.adapters.models.lora.gguf_export import export_gguf_lora
 from ocula.adapters.models.lora.load import GGUF_FILE, META_FILE, base_gguf, canonical_base, load_trainable, weights_id
 from ocula.adapters.models.lora.tokens import AnswerTokenError, TrainingSequence, scoring_sequence, sequence_for
@@ -130,7 +131,7 @@ def finetune(
     schema: type[BaseModel],
     out: Path,
     *,
-    base_model: str = "smollm2-135m",
+    base_model: str = DEFAULT_MODEL,
     settings: LoraSettings | None = None,
     options: ExtractOptions | None = None,
     on_step: StepHook | None = None,

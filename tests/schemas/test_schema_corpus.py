@@ -88,7 +88,7 @@ SCHEMAS: list[type[BaseModel]] = [
 
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory):
-    from ocula.models import load_model
+    from ocula.model_cache import load_model
     from tests.fixtures.tiny_models import save_tiny_lm
 
     folder = save_tiny_lm(tmp_path_factory.mktemp("tiny-lm"))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import ocula.models
+import ocula.model_cache
 from ocula.cli import app
 from ocula.cli import detect as _detect_command  # noqa: F401  (registers the command)
 from ocula.schemas import Detections
@@ -25,7 +25,7 @@ ANSWER = json.dumps(
 @pytest.fixture
 def scripted(monkeypatch: pytest.MonkeyPatch) -> ScriptedVLM:
     model = ScriptedVLM(ANSWER)
-    monkeypatch.setattr(ocula.models, "load_model", lambda name: model)
+    monkeypatch.setattr(ocula.model_cache, "load_model", lambda name: model)
     return model
 
 
@@ -93,7 +93,7 @@ def test_usage_errors_are_one_line(scripted, inputs, args, code, message) -> Non
 
 
 def test_a_text_only_model_is_one_error_line(monkeypatch: pytest.MonkeyPatch, inputs) -> None:
-    monkeypatch.setattr(ocula.models, "load_model", lambda name: FixedAnswer("{}"))
+    monkeypatch.setattr(ocula.model_cache, "load_model", lambda name: FixedAnswer("{}"))
     result = run(str(inputs[0]), "--model", "smollm2-135m")
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()

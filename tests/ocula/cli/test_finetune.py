@@ -13,9 +13,9 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import ocula
-import ocula.api
 import ocula.cli.extract  # registers the commands
 import ocula.cli.finetune  # registers the commands
+import ocula.pipelines.extract.engine as engine_module
 from ocula.cli import app
 from ocula.schemas.ready import SroieReceipt
 from tests.fixtures.tiny_models import save_tiny_lm
@@ -72,9 +72,9 @@ def test_finetune_writes_a_complete_adapter(tiny_adapter: Path, tiny_base: Path)
 
 def test_extract_with_the_adapter_returns_a_valid_object(tiny_adapter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
-    real = ocula.api.OcrLlmExtractor
+    real = engine_module.OcrLlmExtractor
     monkeypatch.setattr(
-        ocula.api, "OcrLlmExtractor", lambda model, ocr, opts: seen.append(opts) or real(model, ocr, opts)
+        engine_module, "OcrLlmExtractor", lambda model, ocr, opts: seen.append(opts) or real(model, ocr, opts)
     )
     result = run("extract", str(RECEIPT), "--schema", "sroie", "--adapter", str(tiny_adapter), "-q")
     assert result.exit_code in (0, 1), result.stderr

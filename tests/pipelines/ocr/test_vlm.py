@@ -85,10 +85,10 @@ def test_tiny_model_lines_lie_on_the_page(tmp_path: Path) -> None:
 
 
 def test_cli_ocr_with_the_vlm_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import ocula.models
+    import ocula.model_cache
 
     model = ScriptedVLM(lines(("Hello", [100, 100, 500, 300])))
-    monkeypatch.setattr(ocula.models, "load_model", lambda name: model)
+    monkeypatch.setattr(ocula.model_cache, "load_model", lambda name: model)
     image = tmp_path / "page.png"
     cv2.imwrite(str(image), np.full((120, 200, 3), 255, np.uint8))
     out = tmp_path / "ocr.jsonl"

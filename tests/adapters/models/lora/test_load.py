@@ -22,7 +22,7 @@ from ocula.adapters.models.lora.load import (
 )
 from ocula.adapters.models.lora.train import LoraSettings, attach_lora, save_lora
 from ocula.adapters.models.transformers_lm import TransformersLM
-from ocula.models import load_model
+from ocula.model_cache import load_model
 from ocula.schemas.errors import ModelError
 from tests.fixtures.tiny_models import save_tiny_lm
 

@@ -1,0 +1,60 @@
+"""The extraction engines by name, and the one function that picks an engine for a model and builds its
+extractor (used by `ocula.extract` and by the batch)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+
+from ocula.adapters.models.base import ModelAdapter
+from ocula.adapters.models.registry import reads_images
+from ocula.adapters.ocr.base import OCREngine
+from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
+from ocula.schemas.errors import ModelError
+
+if TYPE_CHECKING:
+    from ocula.pipelines.extract.vlm import VlmExtractor
+
+
+class Engine(StrEnum):
+    OCR_LLM = "ocr+llm"  # OCR each page, a language model picks each value among the page's text
+    VLM = "vlm"  # a vision-language model reads the page image
+
+
+EngineName = Literal["ocr+llm", "vlm"]  # the values of `Engine`, for signatures
+ENGINES: tuple[str, ...] = tuple(engine.value for engine in Engine)
+
+
+def choose_engine(engine: str | None, model: ModelAdapter) -> Engine:
+    """The engine named, or when None the model's own: `vlm` for a model that reads images, else `ocr+llm`.
+
+    `ValueError` for an unknown name, `ModelError` for `vlm` on a model that cannot read images."""
+    if engine is None:
+        return Engine.VLM if reads_images(model) else Engine.OCR_LLM
+    try:
+        chosen = Engine(engine)
+    except ValueError:
+        raise ValueError(f"unknown engine {engine!r}: use {' or '.join(map(repr, ENGINES))}") from None
+    if chosen is Engine.VLM and not reads_images(model):
+        raise ModelError(f"{model.name} cannot read images: use engine 'ocr+llm' or a vision-language model")
+    return chosen
+
+
+def make_extractor(
+    engine: str | None,
+    model: ModelAdapter,
+    options: ExtractOptions,
+    ocr: Callable[[], OCREngine],
+    *,
+    boxes: bool = False,
+) -> tuple[Engine, OcrLlmExtractor | VlmExtractor]:
+    """The chosen engine and its extractor. `ocr()` builds the OCR engine, called only when one is needed: always
+    for `ocr+llm`, for `vlm` when `options.grounded` (values are matched to OCR boxes). `boxes`: the vlm engine
+    asks the model for a box per value as well."""
+    chosen = choose_engine(engine, model)
+    if chosen is Engine.OCR_LLM:
+        return chosen, OcrLlmExtractor(model, ocr(), options)
+    from ocula.pipelines.extract.vlm import VlmExtractor
+
+    return chosen, VlmExtractor(model, options, ocr=ocr() if options.grounded else None, boxes=boxes)
