@@ -66,6 +66,8 @@ class RapidOCREngine:
         this many pixels; raise it for small print on large pages.
       max_side_len: pages larger than this are shrunk before detection.
       box_thresh, unclip_ratio: detector post-processing (lower `box_thresh` finds fainter text).
+      max_lines: the most text boxes the detector keeps on a page (RapidOCR's own default, 1000, drops the
+        rest of a dense table's cells without a word).
       use_cls: run the 0/180 degree text-direction classifier.
       word_boxes: return word boxes (costs a little time).
       threads: ONNX Runtime intra-op threads (-1: all cores).
@@ -83,6 +85,7 @@ class RapidOCREngine:
         max_side_len: int = 2000,
         box_thresh: float = 0.5,
         unclip_ratio: float = 1.6,
+        max_lines: int = 5000,
         use_cls: bool = True,
         word_boxes: bool = True,
         threads: int = -1,
@@ -101,6 +104,7 @@ class RapidOCREngine:
             "Det.limit_type": det_limit_type,
             "Det.box_thresh": box_thresh,
             "Det.unclip_ratio": unclip_ratio,
+            "Det.max_candidates": max_lines,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             **(params or {}),
         }

@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.adapters.ocr.base import OCREngine
+from ocula.pipelines.extract.lists import RowLists
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.evidence import ground_fields
@@ -63,21 +64,26 @@ def decode_with_retry(
     constraint: Constraint,
     max_new_tokens: int,
     options: ExtractOptions,
+    check: Callable[[str], tuple[Any, list[str], str]] | None = None,
 ) -> tuple[Any, list[Attempt], Any]:
-    """Decode, validate, re-ask with the errors; returns (instance or None, attempts, last generation)."""
+    """Decode, validate, re-ask with the errors; returns (instance or None, attempts, last generation).
+    `check` validates an answer in place of Pydantic alone: (instance or None, errors, the text validated)."""
     attempts: list[Attempt] = []
     gen = None
     for index in range(max(1, options.max_attempts)):
         start = time.perf_counter()
         sampling = Sampling(max_new_tokens=max_new_tokens, temperature=options.temperature if index == 0 else 0.7)
         gen = model.generate(GenerationRequest(messages, constraint, sampling))
+        raw = gen.text
         if gen.finish_reason == "length":
             value, errors = None, [f"output cut at {max_new_tokens} tokens"]
+        elif check is not None:
+            value, errors, raw = check(gen.text)
         else:
             value, errors = validate_answer(schema, gen.text, options.validation_context)
         attempt = Attempt(
             index=index,
-            raw=gen.text,
+            raw=raw,
             errors=errors,
             seconds=time.perf_counter() - start,
             prompt_tokens=gen.prompt_tokens,
@@ -209,6 +215,12 @@ class OcrLlmExtractor:
         ranking = None
         if grounded is not None and opts.decoding == "ranked" and self.model.can_score:
             ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
+        # lists of objects are a choice of the page's table rows; the JSON pass writes the other fields
+        lists = (
+            RowLists.plan(self.model, messages, bounded.schema, lines, grounded.rules) if grounded is not None else None
+        )
+        check = partial(lists.validate, schema, context=opts.validation_context) if lists else None
+        unlisted = lists.without if lists else (lambda spec: spec)
         max_tokens = opts.max_new_tokens or bounded.max_tokens
         attempts: list[Attempt] = []
         value = gen = None
@@ -218,19 +230,24 @@ class OcrLlmExtractor:
                 self.model,
                 schema,
                 messages,
-                _constraint(ranking.narrowed(grounded)),
+                _constraint(unlisted(ranking.narrowed(grounded))),
                 max_tokens,
                 first,  # type: ignore[arg-type]
+                check,
             )
         if value is None:  # the JSON pass, or the ranked values did not validate: decode over all candidates
             retry = ExtractOptions(**{**vars(opts), "max_attempts": max(1, opts.max_attempts - len(attempts))})
-            value, more, gen = decode_with_retry(self.model, schema, messages, _constraint(spec), max_tokens, retry)
+            constraint = _constraint(unlisted(spec))
+            value, more, gen = decode_with_retry(self.model, schema, messages, constraint, max_tokens, retry, check)
             attempts += [a.model_copy(update={"index": a.index + len(attempts)}) for a in more]
             ranking = None
         timings["decode"] = time.perf_counter() - t1
         value, fields, errors = finish_extraction(schema, value, attempts, gen, grounded, lines, opts)
         if ranking is not None:
             _ranked_confidence(fields, ranking)
+        if lists is not None:
+            fields.update(lists.field_results())
+            errors += lists.flags() if value is not None else []
         timings["total"] = time.perf_counter() - t0 + sum(p.seconds or 0.0 for p in pages)
         return build_extraction(
             schema,

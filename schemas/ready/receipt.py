@@ -28,6 +28,7 @@ class ReceiptItem(BaseModel):
 
     description: str = Field(max_length=120, description="Item name as printed")
     quantity: Decimal | None = Field(default=None, ge=0, le=100000, description="Quantity bought")
+    unit_price: Decimal | None = Field(default=None, ge=-1000000, le=1000000, description="Price of one unit")
     amount: Decimal | None = Field(default=None, ge=-1000000, le=1000000, description="Line total")
 
 
