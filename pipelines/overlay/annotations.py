@@ -16,7 +16,8 @@ from ocula.schemas import BBox, Detections, Extraction, OCRPage
 
 Scale = tuple[float, float]
 
-_INDEX = re.compile(r"\[\d+\]|(?<=\.)\d+(?=\.|$)")
+# A list item's path: the list's own path, then the item's index ("items[3]", "items.3", "items/3").
+_ITEM = re.compile(r"^(?P<list>.+?)(?:\[(?P<a>\d+)\]|[./](?P<b>\d+)(?=[./]|$))")
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,10 @@ class Annotation:
 
 
 def colour_key_for_path(path: str) -> str:
-    """`items[3].price` and `items.3.price` -> `items[].price`: every row of a list shares its colour."""
-    return _INDEX.sub("[]", path).replace(".[]", "[]")
+    """`items[3].price`, `items.3.price` and `items/3/price` -> `items[3]`: each item of a list has one colour,
+    its box and the boxes of its fields alike; a field outside any list keeps its own path."""
+    m = _ITEM.match(path)
+    return f"{m.group('list')}[{m.group('a') or m.group('b')}]" if m else path
 
 
 def page_scale(declared: tuple[int, int] | None, image: np.ndarray) -> Scale:
@@ -68,7 +71,8 @@ def extraction_annotations(
         field_page = field.page if field.page is not None else field.box.page
         if field_page != page:
             continue
-        value = "" if field.value is None else shorten(ascii_text(str(field.value)), value_chars)
+        whole = isinstance(field.value, dict | list)  # a list item's own box: labelled with its path
+        value = "" if field.value is None or whole else shorten(ascii_text(str(field.value)), value_chars)
         label = f"{field.path or path}: {value}" if value else (field.path or path)
         items.append(
             Annotation(

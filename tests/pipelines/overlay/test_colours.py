@@ -42,9 +42,9 @@ def test_different_labels_get_different_colours_even_when_their_hashes_collide()
 
 
 def test_colour_key_overrides_label_for_colour() -> None:
-    item = Annotation(box(50, 100, 150, 160), "items[0].price: 3", colour_key="items[].price")
+    item = Annotation(box(50, 100, 150, 160), "items[0].price: 3", colour_key="items[0]")
     out = draw_boxes(blank(), [item])
-    assert px(out, 49, 130) == colour_for("items[].price")
+    assert px(out, 49, 130) == colour_for("items[0]")
 
 
 def test_text_colour_contrasts_with_background() -> None:
