@@ -80,7 +80,9 @@ def _value(extraction: Extraction[Any]) -> Any:
 
 
 def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[Extraction[Any]]) -> Record:
-    """The JSON line of a document: status ok when every extraction validated, else error with the reasons.
+    """The JSON line of a document: status ok when every extraction validated and nothing in it is flagged,
+    partial when every extraction has a value but some of it is flagged (a list of items that does not add up),
+    else error; `error` holds the reasons.
 
     A per-page run (a list of extractions) gives `value` as a list (one per page) and field paths
     prefixed with `p<N>.` (N from 1).
@@ -109,7 +111,7 @@ def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[
     return {
         "source": source,
         "key": key,
-        "status": "ok" if ok else "error",
+        "status": "ok" if ok else ("partial" if parts and all(p.value is not None for p in parts) else "error"),
         "value": [_value(p) for p in parts] if many else _value(parts[0]),
         "fields": fields,
         "attempts": attempts,
