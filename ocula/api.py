@@ -179,6 +179,8 @@ def detect(
     wanted = normalise_labels(labels)
     detector: Any
     if model is None:
+        if native:
+            raise ModelError("native=True needs a vision-language model (the layout model has no native format)")
         from ocula.pipelines.detect.layout import LayoutDetector
 
         detector = LayoutDetector(labels=wanted, max_objects=max_objects, rotate=rotate, **options)

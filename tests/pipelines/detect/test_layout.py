@@ -113,3 +113,11 @@ def test_form_pdf_pages_have_regions(detector: LayoutDetector) -> None:
     assert len(results) == len(document) and all(r.page == i for i, r in enumerate(results))
     assert all(len(r) > 0 for r in results)
     assert {"text"} <= {d.label for r in results for d in r}
+
+
+def test_the_api_without_a_model_refuses_native() -> None:
+    import ocula
+    from ocula.schemas import ModelError
+
+    with pytest.raises(ModelError, match="native=True needs a vision-language model"):
+        ocula.detect(np.zeros((50, 50, 3), np.uint8), native=True)
