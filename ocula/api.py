@@ -70,6 +70,7 @@ def extract(
     dpi: int = 150,
     pages: str | list[int] | None = None,
     adapter: str | os.PathLike[str] | None = None,
+    locale: str | list[str] | None = None,
     **options: Any,
 ) -> Extraction[Any] | list[Extraction[Any]]:
     """Extract `schema` from a document or photo; one `Extraction` (or one per page with `per_page=True`).
@@ -79,8 +80,14 @@ def extract(
     a box. `engine="vlm"` reads the page image with a vision-language model instead. `adapter` is a folder
     written by `ocula finetune`: the model (by default the adapter's base model) runs with that LoRA applied,
     and with the decoding it was trained for unless `options` name another. `orientation` (`"auto"`, 0, 90,
-    180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`).
+    180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`). `locale` (`"de"`, or several:
+    `["de", "en"]`) names the rule packs of the page's language and country (`ocula.schemas.packs`): the base
+    pack and these replace the default packs (English and Malaysia); `packs=[...]` does the same with any pack.
     """
+    if locale is not None:
+        if "packs" in options:
+            raise ValueError("give locale= or packs=, not both")
+        options["packs"] = [locale] if isinstance(locale, str) else list(locale)
     schema_cls = resolve_schema(schema)
     # engine="vlm" is the user saying that the model reads images (a served model cannot tell)
     load_options = image_load_options(model) if engine == Engine.VLM else {}

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from ocula.schemas.packs import Rules, default_rules
+from ocula.schemas.packs import NumberFormat, Rules, default_rules
 
 Finder = Callable[[str], Iterable[tuple[int, int, Any]]]  # text -> (start, end, parsed value) of each match
 _NEVER = re.compile(r"(?!)")
@@ -42,10 +42,14 @@ def _date_patterns(rules: Rules) -> tuple[tuple[re.Pattern[str], str], ...]:
         return _NUMERIC_DATES
     mon = rf"(?P<mon>{alternation(rules.months)})"
     ordinal = rf"(?:{alternation(rules.ordinals)})?" if rules.ordinals else ""
+    # a word joining the parts ("3 de marzo de 2020"), where the packs have such words
+    join = rf"(?:(?:{alternation(rules.date_joiners)})\s+)?" if rules.date_joiners else ""
     return (
         *_NUMERIC_DATES,
         (
-            re.compile(rf"(?<!\w)(?P<d>\d{{1,2}}){ordinal}[ -/.]*{mon}[ -/.,]*(?P<y>(?:19|20)?\d\d)(?!\d)", re.I),
+            re.compile(
+                rf"(?<!\w)(?P<d>\d{{1,2}}){ordinal}[ -/.]*{join}{mon}[ -/.,]*{join}(?P<y>(?:19|20)?\d\d)(?!\d)", re.I
+            ),
             "dMy",
         ),
         (
@@ -105,17 +109,47 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TAX_ID = re.compile(r"(?<![\w])(?:[A-Z]{0,3}\d[\dA-Z-]{5,}\d?[A-Z]?)(?![\w])")
 
 
+_SPACES = "[ \u00a0\u202f]"  # a space grouping thousands, also the no-break spaces typesetters use
+
+
+def _number_source(fmt: NumberFormat) -> str:
+    """Regex source of an amount in `fmt`: grouped thousands with or without decimals ("1.234", "1.234,56"; a
+    space group only with decimals, as a space also parts two numbers), or two decimals ("12,50")."""
+    dec = re.escape(fmt.decimal)
+    plain = rf"\d+{dec}\d{{2}}"
+    if not fmt.group:
+        return plain
+    group = _SPACES if fmt.group == " " else re.escape(fmt.group)
+    decimals = rf"{dec}\d{{1,2}}" if fmt.group == " " else rf"(?:{dec}\d{{1,2}})?"
+    return rf"\d{{1,3}}(?:{group}\d{{3}})+{decimals}|{plain}"
+
+
+@lru_cache(maxsize=32)
+def _number_formats(rules: Rules) -> tuple[tuple[re.Pattern[str], NumberFormat], ...]:
+    return tuple((re.compile(_number_source(fmt)), fmt) for fmt in rules.numbers)
+
+
+def parse_amount(text: str, rules: Rules | None = None) -> Decimal | None:
+    """The value of an amount printed as `text` ("1.234,56", "12,50", "1,234.56"), read in the first of the
+    packs' number formats it is written in; one in none of them is read by `to_decimal`."""
+    for pattern, fmt in _number_formats(rules or default_rules()):
+        if pattern.fullmatch(text):
+            digits = re.sub(r"\s", "", text) if fmt.group == " " else text.replace(fmt.group or "", "")
+            try:
+                return Decimal(digits.replace(fmt.decimal, "."))
+            except InvalidOperation:
+                return None
+    return to_decimal(text)
+
+
 def _amount_pattern(rules: Rules) -> re.Pattern[str]:
     """An amount in one of the packs' number formats, with a currency marker before or after it if any
     ("$ 12.90", "1,234.50", "12,50 €"); the number itself is the group `num`."""
-    numbers: list[str] = []
-    for fmt in rules.numbers:
-        dec = re.escape(fmt.decimal)
-        if fmt.group:
-            numbers.append(rf"\d{{1,3}}(?:{re.escape(fmt.group)}\d{{3}})+(?:{dec}\d{{1,2}})?")
-        numbers.append(rf"\d+{dec}\d{{2}}")
+    numbers = [_number_source(fmt) for fmt in rules.numbers]
     if not numbers:
         return _NEVER
+    # Either mark grouping thousands with the other one as the decimal mark is unambiguous ("1.234,56").
+    numbers.append(r"\d{1,3}(?:\.\d{3})+,\d{2}|\d{1,3}(?:,\d{3})+\.\d{2}")
     before = f"(?:{alternation(rules.currency_before)})?" if rules.currency_before else ""
     end = r"(?![\w])"
     if rules.currency_after:
@@ -188,7 +222,7 @@ def finders(rules: Rules) -> dict[str, Finder]:
     return {
         "date": lambda text: find_dates(text, rules),
         "amount": lambda text: [
-            (m.start("num"), m.end("num"), to_decimal(m.group("num"))) for m in compiled.amount.finditer(text)
+            (m.start("num"), m.end("num"), parse_amount(m.group("num"), rules)) for m in compiled.amount.finditer(text)
         ],
         "number": regex_finder(_NUMBER, to_decimal),
         "integer": regex_finder(_INTEGER, int),
@@ -214,6 +248,7 @@ __all__ = [
     "find_dates",
     "finders",
     "has_amount",
+    "parse_amount",
     "parse_date_parts",
     "patterns",
     "regex_finder",

@@ -66,6 +66,8 @@ class Pack(_Frozen):
     # Twelve lists of month names (January first), lower case: full names and abbreviations.
     months: tuple[tuple[str, ...], ...] = ()
     ordinals: tuple[str, ...] = ()  # suffixes a day may carry ("1st", "2nd")
+    # Words that may join a day, its month name and the year ("3 de marzo de 2020"), lower case.
+    date_joiners: tuple[str, ...] = ()
     legal_forms: tuple[str, ...] = ()  # that end an organisation's name, lower case ("ltd", "gmbh")
     postcodes: tuple[str, ...] = ()  # regular expressions of a postal code
     street_numbers: tuple[str, ...] = ()  # words before a house or lot number ("no", "lot"), lower case
@@ -93,7 +95,7 @@ class Pack(_Frozen):
                 raise ValueError(f"postcode pattern {pattern!r} is not a regular expression: {err}") from err
         return patterns
 
-    @field_validator("legal_forms", "street_numbers", "web_domains", "ordinals")
+    @field_validator("legal_forms", "street_numbers", "web_domains", "ordinals", "date_joiners")
     @classmethod
     def _lower(cls, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w.lower() for w in words)
@@ -125,6 +127,7 @@ class Rules:
     numbers: tuple[NumberFormat, ...] = ()
     months: Mapping[str, int] = field(default_factory=dict)
     ordinals: tuple[str, ...] = ()
+    date_joiners: tuple[str, ...] = ()
     legal_forms: tuple[str, ...] = ()
     postcodes: tuple[str, ...] = ()
     street_numbers: tuple[str, ...] = ()
@@ -186,6 +189,7 @@ def compose(packs: Sequence[Pack], known: Iterable[Pack] = ()) -> Rules:
         numbers=tuple(dict.fromkeys(f for p in unique for f in p.numbers)),
         months=MappingProxyType(months),
         ordinals=_joined(p.ordinals for p in unique),
+        date_joiners=_joined(p.date_joiners for p in unique),
         legal_forms=_joined(p.legal_forms for p in unique),
         postcodes=_joined(p.postcodes for p in unique),
         street_numbers=_joined(p.street_numbers for p in unique),

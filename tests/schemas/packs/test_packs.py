@@ -109,7 +109,9 @@ def test_a_users_pack_from_a_toml_file(tmp_path):
     assert kind_of("gesamt_betrag", {"type": "string"}, rules) == "amount"
     assert kind_of("rechnungsDatum", {"type": "string"}, rules) == "date"
     assert kind_of("gesamt_betrag", {"type": "string"}, rules_for()) == "text"  # the default packs do not know the word
-    assert candidates_for("amount", [line(0, "SUMME 1.234,56 €")]) == []  # nor "1.234,56"
+    # the default packs do not read a '.' group without decimals; "1.234,56" has both marks, so it is unambiguous
+    assert candidates_for("amount", [line(0, "SUMME 1.234 €")]) == []
+    assert [c.parsed for c in candidates_for("amount", [line(0, "SUMME 1.234,56 €")])] == [Decimal("1234.56")]
 
 
 def test_a_bad_pack_is_refused_with_the_reason(tmp_path):
