@@ -49,6 +49,11 @@ def list_fields(schema: dict[str, Any]) -> list[str]:
     return out
 
 
+def _cells_error(error: str) -> bool:
+    """An error about one item's own cells ("items/2: quantity ... x unit price ..."), not about the list."""
+    return "/" in error.split(":", 1)[0]
+
+
 def _array(node: dict[str, Any]) -> dict[str, Any]:
     return next(alt for alt in [node, *node.get("anyOf", [])] if alt.get("type") == "array")
 
@@ -151,7 +156,8 @@ class RowLists:
         checks = self._checks()
         if value is not None and not checks:
             return value, [], raw
-        mine = checks + [e for e in errors if self._about_lists(e)]
+        # the rows chosen can make the line totals add up; no other choice of rows mends a row's own cells
+        mine = [e for e in checks if not _cells_error(e)] + [e for e in errors if self._about_lists(e)]
         if mine and not self.retried:
             self.retried = True
             found = self._retry(schema, text, context, mine)

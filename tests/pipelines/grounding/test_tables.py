@@ -1,6 +1,6 @@
 from ocula.pipelines.grounding.rows import group_rows
 from ocula.pipelines.grounding.tables import header_columns, row_label, table_regions, table_words
-from ocula.schemas.packs import default_rules
+from ocula.schemas.packs import default_rules, rules_for
 from tests.fixtures.table_page import table_lines
 
 WORDS = table_words(default_rules())
@@ -10,15 +10,17 @@ def header(pieces: list[tuple[int, str]], words=WORDS):
     return header_columns(group_rows(table_lines([pieces])), words)
 
 
-def test_a_header_is_found_by_its_labels_in_any_language():
-    for labels in (
-        ["ITEM", "QTY", "AMOUNT"],
-        ["Artikel", "Menge", "Betrag"],
-        ["Désignation", "Qté", "Montant"],
-        ["Descripción", "Cantidad", "Importe"],
+def test_a_header_is_found_by_the_labels_of_the_packs_of_its_language():
+    for pack, labels in (
+        ("en", ["ITEM", "QTY", "AMOUNT"]),
+        ("de", ["Artikel", "Menge", "Betrag"]),
+        ("fr", ["Désignation", "Qté", "Montant"]),
+        ("es", ["Descripción", "Cantidad", "Importe"]),
     ):
-        cols = header([(0, labels[0]), (300, labels[1]), (400, labels[2])])
+        words = table_words(rules_for([pack]))
+        cols = header([(0, labels[0]), (300, labels[1]), (400, labels[2])], words)
         assert [c.role for c in cols] == ["description", "quantity", "amount"], labels
+    assert header([(0, "Artikel"), (300, "Menge"), (400, "Betrag")], table_words(rules_for(["en"]))) == []
 
 
 def test_a_tax_summary_or_a_row_with_values_is_no_header():
