@@ -26,7 +26,14 @@ from pydantic import BaseModel
 from ocula.adapters.models.base import Message, ModelAdapter
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.item_checks import PageTotals, check_items, product_errors, sum_errors
-from ocula.pipelines.grounding.item_choice import RowCandidate, candidates, chosen_values, decide, selections
+from ocula.pipelines.grounding.item_choice import (
+    RowCandidate,
+    candidates,
+    chosen_values,
+    decide,
+    selections,
+    settle_by_sum,
+)
 from ocula.pipelines.grounding.item_fields import ItemShape, item_shape
 from ocula.pipelines.grounding.lines import DocLine
 from ocula.pipelines.grounding.tables import table_words
@@ -127,6 +134,7 @@ class RowLists:
                 name, _array(schema["properties"][name]), schema.get("$defs", {}), rules, table_words(rules)
             )
             cands, totals = candidates(lines, shape, rules)
+            settle_by_sum(cands, shape, totals)
             decide(model, messages, shape, cands)
             out.append(RowList(shape, cands, totals))
         return cls(model, messages, out)

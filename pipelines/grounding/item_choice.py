@@ -2,10 +2,11 @@
 where they are not; each row is used once and the list keeps the page's order, so its length comes from the page.
 
 Rules first: a row of values under a table's header is an item (`table`); a row that names a tax, a discount, a
-rounding or a service charge, or whose line total is negative, is not (`label`). The model decides the rest (rows
-of values on a page whose table has no header): under the extraction prompt, each row's text is scored (token
-log-probs) as the first item of the list and as a row that is not an item (a total, a tax, a payment); the
-difference, measured against the same difference of the rows the rules decided on the page, says item or not.
+rounding or a service charge, or whose line total is negative, is not (`label`); rows of values on a page whose
+table has no header are items when with them the list adds up to a total printed on the page (`sum`). The model
+decides the rest: under the extraction prompt, each row's text is scored (token log-probs) as the first item of
+the list and as a row that is not an item (a total, a tax, a payment); the difference, measured against the same
+difference of the rows the rules decided on the page, says item or not.
 
 When the chosen list fails a consistency check, `decide` is asked again with the error in the prompt and scores
 every row; `selections` then offers the model's most likely list first and the lists one or two uncertain rows
@@ -23,7 +24,7 @@ from statistics import mean
 from typing import Any
 
 from ocula.adapters.models.base import Message, ModelAdapter
-from ocula.pipelines.grounding.item_checks import PageTotals, page_totals
+from ocula.pipelines.grounding.item_checks import PageTotals, page_totals, sum_errors
 from ocula.pipelines.grounding.item_fields import Filled, ItemShape, fill_item
 from ocula.pipelines.grounding.item_rows import ItemRows, item_rows
 from ocula.pipelines.grounding.lines import DocLine
@@ -86,6 +87,18 @@ def candidates(lines: Sequence[DocLine], shape: ItemShape, rules: Rules) -> tupl
     return out, page_totals(rows, words)
 
 
+def settle_by_sum(cands: list[RowCandidate], shape: ItemShape, totals: PageTotals) -> None:
+    """Rows no rule decided are items when, with them, the list adds up to a total printed on the page (give or
+    take its tax, rounding and discount rows): the arithmetic settles them and the model is not asked."""
+    undecided = [c for c in cands if c.rule is None]
+    if not undecided or not totals.totals:
+        return
+    items = [{k: v.value for k, v in c.values.items()} for c in cands if c.rule is None or c.chosen]
+    if items and not sum_errors(items, shape, totals):
+        for c in undecided:
+            c.rule, c.probability = "sum", 1.0
+
+
 def _ask(messages: Sequence[Message], text: str) -> list[Message]:
     """The extraction prompt with `text` added to its last message (the document stays where it was, so the
     prompt's cache is shared with the fields ranked before)."""
@@ -132,7 +145,7 @@ def decide(
     refs = [] if errors else [c for c in cands if c.rule is not None]
     scored = asked + refs
     scores = dict(zip(map(id, scored), _scores(model, messages, shape, [c.text for c in scored], errors), strict=True))
-    items = [scores[id(c)] for c in scored if c.rule == "table"]
+    items = [scores[id(c)] for c in scored if c.rule in ("table", "sum")]
     others = [scores[id(c)] for c in scored if c.rule == "label"]
     if items and others:
         threshold = (mean(items) + mean(others)) / 2
@@ -145,7 +158,7 @@ def decide(
     for c in asked:
         p = _sigmoid(scores[id(c)] - threshold)
         if c.rule is not None:  # a retry: the rule still counts
-            p = RULE_WEIGHT * (1.0 if c.rule == "table" else 0.0) + (1 - RULE_WEIGHT) * p
+            p = RULE_WEIGHT * (0.0 if c.rule == "label" else 1.0) + (1 - RULE_WEIGHT) * p
         c.probability = p
 
 
@@ -168,4 +181,4 @@ def chosen_values(cands: Sequence[RowCandidate], picks: Sequence[bool]) -> list[
     return [{k: v.value for k, v in c.values.items()} for c, keep in zip(cands, picks, strict=True) if keep]
 
 
-__all__ = ["RowCandidate", "candidates", "chosen_values", "decide", "selections"]
+__all__ = ["RowCandidate", "candidates", "chosen_values", "decide", "selections", "settle_by_sum"]

@@ -4,7 +4,7 @@ import json
 from decimal import Decimal
 
 from ocula.adapters.models.base import Capabilities, Generation, Message, ModelAdapter
-from ocula.pipelines.grounding.item_choice import RowCandidate, candidates, decide, selections
+from ocula.pipelines.grounding.item_choice import RowCandidate, candidates, decide, selections, settle_by_sum
 from ocula.pipelines.grounding.item_fields import item_shape
 from ocula.pipelines.grounding.tables import table_words
 from ocula.schemas.constraints import bounded_schema
@@ -106,3 +106,25 @@ def test_selections_offer_the_likeliest_choice_then_the_nearest_ones():
     assert choices[0] == [True, True, False]
     assert choices[1] == [True, False, False]  # the least certain row flipped first
     assert len(choices) == len({tuple(c) for c in choices})
+
+
+def test_rows_that_add_up_to_the_total_are_settled_without_the_model():
+    lines = table_lines(
+        [
+            [(0, "CARLSBERG CAN"), (400, "106.50")],
+            [(0, "CARLSBERG SMOOTH"), (400, "106.50")],
+            [(0, "TOTAL SALES"), (400, "213.00")],
+        ]
+    )
+    cands, totals = candidates(lines, SHAPE, RULES)
+    settle_by_sum(cands, SHAPE, totals)
+    assert [(c.rule, c.chosen) for c in cands] == [("sum", True), ("sum", True)]
+    model = Scores(set())
+    decide(model, MESSAGES, SHAPE, cands)
+    assert model.prompts == []
+    lines = table_lines(
+        [[(0, "CARLSBERG CAN"), (400, "106.50")], [(0, "POINTS"), (400, "12.00")], [(0, "TOTAL"), (400, "106.50")]]
+    )
+    cands, totals = candidates(lines, SHAPE, RULES)
+    settle_by_sum(cands, SHAPE, totals)
+    assert [c.rule for c in cands] == [None, None]  # they do not add up: the model decides
