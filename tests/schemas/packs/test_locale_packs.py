@@ -47,6 +47,7 @@ def test_locale_month_names(name: str, month: str, number: int) -> None:
     [
         ("de", "total", "summe"),
         ("de", "total", "zu zahlen"),
+        ("de", "total", "rechnungsbetrag"),
         ("de", "not_total", "rückgeld"),
         ("de", "tax", "mwst"),
         ("fr", "total", "total ttc"),
