@@ -20,6 +20,7 @@ from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions
 from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
 from ocula.schemas.ready import Receipt
+from ocula.schemas.regions import refuse_regions_on_text
 
 Source = str | os.PathLike[str] | bytes | np.ndarray | Any
 
@@ -105,7 +106,9 @@ def extract(
         hooks=list(hooks or []),
         **options,
     )
-    _, extractor = make_extractor(engine, llm, opts, lambda: ocr_engine(ocr, orientation), boxes=boxes)
+    chosen, extractor = make_extractor(engine, llm, opts, lambda: ocr_engine(ocr, orientation), boxes=boxes)
+    if chosen is Engine.OCR_LLM:
+        refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text
     document = _document(source, dpi, pages)
     if not per_page:
         return extractor.run(document, schema_cls)
