@@ -10,18 +10,15 @@ pixels.
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from ocula.adapters.io.document import Document, Page
+from ocula.adapters.io.document import Document
 from ocula.adapters.layout import LayoutEngine, RapidLayoutEngine
+from ocula.pipelines.detect.pages import PageCallback, detect_pages
 from ocula.pipelines.ocr.orientation import upright
 from ocula.schemas import Detection, Detections
-
-PageCallback = Callable[[Page, Detections], None]
 
 _ENGINES: dict[str, LayoutEngine] = {}
 
@@ -99,20 +96,5 @@ class LayoutDetector:
     def run(
         self, document: Document, *, progress: bool = False, on_page: PageCallback | None = None
     ) -> list[Detections]:
-        """Every selected page of `document`, one at a time; `on_page(page, result)` sees each page image with
-        its result (e.g. to draw an overlay); `progress` writes one line per page to stderr."""
-        results: list[Detections] = []
-        total = len(document)
-        for n, page in enumerate(document.pages(), start=1):
-            start = time.perf_counter()
-            result = self.detect_image(page.image, page=page.index, source=document.source)
-            if on_page is not None:
-                on_page(page, result)
-            results.append(result)
-            if progress:
-                print(
-                    f"detect {document.source}: page {n}/{total}, {len(result)} regions, "
-                    f"{time.perf_counter() - start:.2f} s",
-                    file=sys.stderr,
-                )
-        return results
+        """Every selected page of `document` (see `detect_pages`)."""
+        return detect_pages(self.detect_image, document, "regions", progress=progress, on_page=on_page)

@@ -13,18 +13,17 @@ processor's resize) and clipped to it.
 from __future__ import annotations
 
 import json
-import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ocula.adapters.io.document import Document, Page
+from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, Generation, GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.pipelines.decoding.json_spans import leaf_spans
 from ocula.pipelines.decoding.token_confidence import span_confidence, token_offsets
+from ocula.pipelines.detect.pages import PageCallback, detect_pages
 from ocula.pipelines.vision.page_view import PageView, page_view, require_vision
 from ocula.schemas import Detection, Detections, ModelError
 from ocula.schemas.constraints import bounded_schema
@@ -34,8 +33,6 @@ from ocula.schemas.grounding_parsers import family_parser, parse_ocula_json
 DEFAULT_MAX_OBJECTS = 20
 MAX_LABEL_CHARS = 40
 SYSTEM = "You find objects in images. For each one you give its label and its bounding box."
-
-PageCallback = Callable[[Page, Detections], None]
 
 
 def normalise_labels(labels: str | Sequence[str] | None) -> tuple[str, ...] | None:
@@ -237,20 +234,5 @@ class Detector:
     def run(
         self, document: Document, *, progress: bool = False, on_page: PageCallback | None = None
     ) -> list[Detections]:
-        """Every selected page of `document`, one at a time; `on_page(page, result)` sees each page image with
-        its result (e.g. to draw an overlay); `progress` writes one line per page to stderr."""
-        results: list[Detections] = []
-        total = len(document)
-        for n, page in enumerate(document.pages(), start=1):
-            start = time.perf_counter()
-            result = self.detect_image(page.image, page=page.index, source=document.source)
-            if on_page is not None:
-                on_page(page, result)
-            results.append(result)
-            if progress:
-                print(
-                    f"detect {document.source}: page {n}/{total}, {len(result)} objects, "
-                    f"{time.perf_counter() - start:.2f} s",
-                    file=sys.stderr,
-                )
-        return results
+        """Every selected page of `document` (see `detect_pages`)."""
+        return detect_pages(self.detect_image, document, "objects", progress=progress, on_page=on_page)
