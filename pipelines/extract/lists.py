@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ocula.adapters.models.base import Message, ModelAdapter
+from ocula.adapters.models.base import Generation, GenerationRequest, Message, ModelAdapter
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.item_checks import PageTotals, check_items, product_errors, sum_errors
 from ocula.pipelines.grounding.item_choice import (
@@ -74,6 +74,16 @@ def dumps(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     return json.dumps(value, ensure_ascii=False)
+
+
+class EmptyObject(ModelAdapter):
+    """Stands in for the model in the JSON pass of a schema that is all lists: there is nothing to write."""
+
+    name = "empty-object"
+    backend = "none"
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        return Generation(text="{}", finish_reason="stop")
 
 
 @dataclass
@@ -138,6 +148,10 @@ class RowLists:
             decide(model, messages, shape, cands)
             out.append(RowList(shape, cands, totals))
         return cls(model, messages, out)
+
+    def covers(self, schema: dict[str, Any]) -> bool:
+        """Whether the lists are every field of the schema (the JSON pass has nothing to write)."""
+        return set(schema.get("properties", {})) <= {rl.shape.name for rl in self.lists}
 
     def without(self, spec: dict[str, Any]) -> dict[str, Any]:
         """A JSON schema without the list fields (the JSON pass does not write them)."""
@@ -264,4 +278,4 @@ class RowLists:
         return out
 
 
-__all__ = ["RowList", "RowLists", "dumps", "list_fields"]
+__all__ = ["EmptyObject", "RowList", "RowLists", "dumps", "list_fields"]

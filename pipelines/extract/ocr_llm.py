@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.adapters.ocr.base import OCREngine
-from ocula.pipelines.extract.lists import RowLists
+from ocula.pipelines.extract.lists import EmptyObject, RowLists
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.evidence import ground_fields
@@ -221,13 +221,14 @@ class OcrLlmExtractor:
         )
         check = partial(lists.validate, schema, context=opts.validation_context) if lists else None
         unlisted = lists.without if lists else (lambda spec: spec)
+        writer = EmptyObject() if lists is not None and lists.covers(bounded.schema) else self.model
         max_tokens = opts.max_new_tokens or bounded.max_tokens
         attempts: list[Attempt] = []
         value = gen = None
         if ranking is not None:
             first = ExtractOptions(**{**vars(opts), "max_attempts": 1})
             value, attempts, gen = decode_with_retry(
-                self.model,
+                writer,
                 schema,
                 messages,
                 _constraint(unlisted(ranking.narrowed(grounded))),
@@ -238,7 +239,7 @@ class OcrLlmExtractor:
         if value is None:  # the JSON pass, or the ranked values did not validate: decode over all candidates
             retry = ExtractOptions(**{**vars(opts), "max_attempts": max(1, opts.max_attempts - len(attempts))})
             constraint = _constraint(unlisted(spec))
-            value, more, gen = decode_with_retry(self.model, schema, messages, constraint, max_tokens, retry, check)
+            value, more, gen = decode_with_retry(writer, schema, messages, constraint, max_tokens, retry, check)
             attempts += [a.model_copy(update={"index": a.index + len(attempts)}) for a in more]
             ranking = None
         timings["decode"] = time.perf_counter() - t1

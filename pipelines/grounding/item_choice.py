@@ -91,7 +91,7 @@ def settle_by_sum(cands: list[RowCandidate], shape: ItemShape, totals: PageTotal
     """Rows no rule decided are items when, with them, the list adds up to a total printed on the page (give or
     take its tax, rounding and discount rows): the arithmetic settles them and the model is not asked."""
     undecided = [c for c in cands if c.rule is None]
-    if not undecided or not totals.totals:
+    if not undecided or not totals.totals or shape.by_role("amount") is None:
         return
     items = [{k: v.value for k, v in c.values.items()} for c in cands if c.rule is None or c.chosen]
     if items and not sum_errors(items, shape, totals):

@@ -1,8 +1,8 @@
 """Table rows: the OCR lines that share a baseline band, grouped into one row and cut into cells.
 
-Reading order (`pipelines/ocr/reading_order.py`) already keeps a receipt's amounts on their label's row, left to
-right, so a row is a run of consecutive lines of one page whose boxes overlap vertically, each starting to the
-right of the one before. A cell is one value of the row with its box: an amount, a number standing apart from
+Reading order (`pipelines/ocr/reading_order.py`, applied here to a page whose lines come in an OCR engine's own
+order) keeps a receipt's amounts on their label's row, left to right, so a row is a run of consecutive lines of
+one page whose boxes overlap vertically, each starting to the right of the one before. A cell is one value of the row with its box: an amount, a number standing apart from
 the text (a code, a quantity), a quantity times a unit price ("2 x 6.90", "3 PC @ 1.15", "@ 13.90"), or the text
 between them. Amounts are found by the active rule packs' number formats and currency markers.
 """
@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from ocula.pipelines.grounding.lines import DocLine, span_box
 from ocula.pipelines.grounding.values import alternation, finders, to_decimal
-from ocula.schemas import BBox, union_all
+from ocula.pipelines.ocr.reading_order import sort_lines
+from ocula.schemas import BBox, Line, union_all
 from ocula.schemas.packs import Rules, default_rules
 
 CellKind = Literal["amount", "number", "text"]
@@ -106,11 +108,25 @@ def same_band(a: BBox, b: BBox) -> bool:
     return overlap >= MIN_OVERLAP * min(a.height, b.height)
 
 
+def _read_in_rows(lines: Sequence[DocLine]) -> list[DocLine]:
+    """The lines page by page, each page's in reading order: kept as given when they are (no line above the one
+    before it), else sorted (`reading_order.sort_lines`) as an OCR engine's own order may not be."""
+    out: list[DocLine] = []
+    for page in dict.fromkeys(ln.page for ln in lines):
+        on_page = [ln for ln in lines if ln.page == page]
+        if any(b.box.y1 < a.box.y0 for a, b in pairwise(on_page)):
+            by_id = {ln.id: ln for ln in on_page}
+            ordered = sort_lines([Line(text=str(ln.id), box=ln.box) for ln in on_page])
+            on_page = [by_id[int(ln.text)] for ln in ordered]
+        out += on_page
+    return out
+
+
 def group_rows(lines: Sequence[DocLine], rules: Rules | None = None) -> list[Row]:
-    """The rows of `lines` (in reading order), top to bottom and page by page, each cut into cells."""
+    """The rows of `lines`, top to bottom and page by page, each cut into cells."""
     rules = rules or default_rules()
     groups: list[list[DocLine]] = []
-    for line in lines:
+    for line in _read_in_rows(lines):
         last = groups[-1][-1] if groups else None
         if last is not None and line.box.x0 > last.box.x0 and same_band(last.box, line.box):
             groups[-1].append(line)

@@ -152,6 +152,18 @@ def test_a_user_schema_with_a_required_list_of_a_nested_model():
     assert result.fields["lines/1/price"].box is not None
 
 
+class Lines(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[Line_] = Field(max_length=10)
+
+
+def test_a_schema_of_lists_only_asks_the_model_to_write_nothing():
+    rows = [[(0, "Product"), (420, "Price")], [(0, "Tea"), (420, "3.00")]]
+    model = Writer({}, set())
+    result = run(model, rows, schema=Lines)
+    assert [x.product for x in result.value.lines] == ["Tea"] and model.requests == []
+
+
 def test_decimals_are_written_as_printed():
     assert dumps({"a": [Decimal("13.90"), None, "x"]}) == '{"a":[13.90,null,"x"]}'
 

@@ -68,3 +68,9 @@ def test_words_are_descriptions_not_codes_or_units():
         assert not any(c.is_word for c in line_cells(line)), text
     line = DocLine(0, 0, "Kopi (B)", BBox(x0=0, y0=0, x1=80, y1=20))
     assert [c.is_word for c in line_cells(line)] == [True]
+
+
+def test_lines_in_an_engines_own_order_are_read_in_rows_first():
+    lines = table_lines([[(0, "Alabama"), (200, "18,870")], [(0, "Alaska"), (200, "209")]])
+    shuffled = [lines[2], lines[0], lines[3], lines[1]]  # detection order: a column, then another
+    assert [r.text for r in group_rows(shuffled)] == ["Alabama 18,870", "Alaska 209"]
