@@ -105,6 +105,21 @@ class Detections(BaseModel):
         return to_supervision(self, categories)
 
 
+Mechanism = Literal["rule", "label", "single_candidate", "model_choice", "free_decoding", "not_found"]
+"""What decided a field's value (`FieldResult.mechanism`):
+
+- `rule`: a layout rule of the rule packs left one value (`FieldResult.rule` names it: `pick`, `labels`,
+  `legal_form`, `block`, ...);
+- `label`: the value stands beside the field's label on the page;
+- `single_candidate`: the page holds one candidate of the field's kind, so nothing was left to choose;
+- `model_choice`: the model chose among the page's candidates (or among the schema's own values);
+- `free_decoding`: the model wrote the value with no grammar of page text (`grounded=False`, the `vlm`
+  engine): nothing on the page vouches for it;
+- `not_found`: the page holds no candidate for the field: the value is null.
+"""
+MECHANISMS: tuple[str, ...] = ("rule", "label", "single_candidate", "model_choice", "free_decoding", "not_found")
+
+
 class FieldSource(BaseModel):
     """Where a field's value came from: OCR lines (ids on the page), a box the model emitted, or a text match."""
 
@@ -114,7 +129,8 @@ class FieldSource(BaseModel):
 
 
 class FieldResult(BaseModel):
-    """One leaf field of an extraction: value, where it is on which page, and how sure the model was."""
+    """One leaf field of an extraction: value, where it is on which page, what decided it and how likely it is
+    right."""
 
     path: str
     value: Any = None
@@ -124,7 +140,17 @@ class FieldResult(BaseModel):
     page: int | None = None
     box: BBox | None = None
     source: FieldSource = Field(default_factory=FieldSource)
+    # How often a value decided this way is right: the mechanism's and kind's measured accuracy, or the
+    # model's probability mapped to accuracy (see `ocula.schemas.calibration`); the raw figure where no
+    # calibration applies.
     confidence: float | None = None
+    mechanism: Mechanism | None = None
+    rule: str | None = Field(default=None, description="The layout rule that decided (mechanism `rule`).")
+    kind: str | None = Field(default=None, description="The value kind the field was grounded as (date, amount...).")
+    probability: float | None = Field(
+        default=None,
+        description="The model's own probability of the value, before calibration (None where no model chose).",
+    )
     valid: bool = True
     error: str | None = None
 
