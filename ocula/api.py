@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -81,7 +82,8 @@ def extract(
     a box. `engine="vlm"` reads the page image with a vision-language model instead. `adapter` is a folder
     written by `ocula finetune`: the model (by default the adapter's base model) runs with that LoRA applied,
     and with the decoding it was trained for unless `options` name another. `orientation` (`"auto"`, 0, 90,
-    180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`). `locale` (`"de"`, or several:
+    180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`), and so does the model of the
+    `vlm` engine, its boxes mapped back to the page's pixels. `locale` (`"de"`, or several:
     `["de", "en"]`) names the rule packs of the page's language and country (`ocula.schemas.packs`): the base
     pack and these replace the default packs (English and Malaysia); `packs=[...]` does the same with any pack.
     """
@@ -106,7 +108,8 @@ def extract(
         hooks=list(hooks or []),
         **options,
     )
-    chosen, extractor = make_extractor(engine, llm, opts, lambda: ocr_engine(ocr, orientation), boxes=boxes)
+    reader = partial(ocr_engine, ocr, orientation)
+    chosen, extractor = make_extractor(engine, llm, opts, reader, boxes=boxes, orientation=orientation)
     if chosen is Engine.OCR_LLM:
         refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text
     document = _document(source, dpi, pages)

@@ -118,7 +118,7 @@ class PipelineExtract:
         def ocr_engine() -> Any:
             return with_orientation(get_engine(self.ocr, **ocr_options), self.orientation)
 
-        engine, extractor = make_extractor(self.engine, model, opts, ocr_engine)
+        engine, extractor = make_extractor(self.engine, model, opts, ocr_engine, orientation=self.orientation)
         self._state.update(engine=engine, extractor=extractor)
 
     # the two stages ----------------------------------------------------------------------------

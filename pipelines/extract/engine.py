@@ -48,13 +48,16 @@ def make_extractor(
     ocr: Callable[[], OCREngine],
     *,
     boxes: bool = False,
+    orientation: str | int = 0,
 ) -> tuple[Engine, OcrLlmExtractor | VlmExtractor]:
     """The chosen engine and its extractor. `ocr()` builds the OCR engine, called only when one is needed: always
     for `ocr+llm`, for `vlm` when `options.grounded` (values are matched to OCR boxes). `boxes`: the vlm engine
-    asks the model for a box per value as well."""
+    asks the model for a box per value as well. `orientation`: how the pages lie, for the vlm engine, which turns
+    them upright for the model (the OCR engine `ocr()` builds turns them itself)."""
     chosen = choose_engine(engine, model)
     if chosen is Engine.OCR_LLM:
         return chosen, OcrLlmExtractor(model, ocr(), options)
     from ocula.pipelines.extract.vlm import VlmExtractor
 
-    return chosen, VlmExtractor(model, options, ocr=ocr() if options.grounded else None, boxes=boxes)
+    reader = ocr() if options.grounded else None
+    return chosen, VlmExtractor(model, options, ocr=reader, boxes=boxes, orientation=orientation)

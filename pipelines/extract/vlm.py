@@ -3,6 +3,10 @@
 With `boxes=True` the grammar gets a `<field>_box` array next to every leaf, in the model family's box
 convention, converted to original-page pixels. Otherwise values are grounded afterwards by matching
 them against OCR text of the page (when an OCR engine is given).
+
+`orientation` is how the pages lie (`"auto"`, 0, 90, 180, 270; see `pipelines/ocr/orientation.py`): the model
+sees each page turned upright (under `"auto"` as the bundled orientation classifier says it lies), and every
+box it gives comes back through the same `PageTransform` in the original page's pixels.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import time
 from typing import Any
 
+import numpy as np
 from PIL import Image
 from pydantic import BaseModel
 
@@ -27,7 +32,8 @@ from ocula.pipelines.extract.ocr_llm import (
     schema_constraint,
 )
 from ocula.pipelines.extract.prompt import SYSTEM, field_lines
-from ocula.schemas import BBox, Extraction, FieldResult, FieldSource, OCRPage
+from ocula.pipelines.ocr.orientation import default_classifier, parse_orientation, upright
+from ocula.schemas import BBox, Extraction, FieldResult, FieldSource, OCRPage, PageTransform
 from ocula.schemas.box_formats import get_convention, to_page_box
 from ocula.schemas.constraints import without_hints
 
@@ -132,17 +138,28 @@ class VlmExtractor:
         *,
         ocr: OCREngine | None = None,
         boxes: bool = False,
+        orientation: str | int = 0,
     ) -> None:
         self.model = model
         self.options = options or ExtractOptions()
         self.ocr = ocr
         self.boxes = boxes
+        self.orientation = parse_orientation(orientation)
+
+    def upright(self, image: np.ndarray) -> tuple[np.ndarray, PageTransform]:
+        """The page as the model sees it (turned upright) and the transform from the page's pixels to it."""
+        angle = self.orientation
+        if angle == "auto":
+            angle = default_classifier().classify(image).angle
+        return upright(image, int(angle))
 
     def run(self, document: Document, schema: type[BaseModel]) -> Extraction:
         opts = self.options
         t0 = time.perf_counter()
         pages = list(document.pages())
-        images = [Image.fromarray(p.image) for p in pages]
+        turned = [self.upright(p.image) for p in pages]
+        images = [Image.fromarray(pixels) for pixels, _ in turned]
+        transforms = [transform for _, transform in turned]
         bounded = schema_constraint(schema)
         spec = without_hints(bounded.schema)
         convention = self.model.capabilities.box_convention or "norm1000_xyxy"
@@ -160,7 +177,7 @@ class VlmExtractor:
         timings = {"decode": time.perf_counter() - t0}
         value, fields, errors = finish_extraction(schema, value, attempts, gen, None, [], opts)
         if gen is not None and fields:
-            self._ground(fields, gen.text, pages, images, convention)
+            self._ground(fields, gen.text, pages, images, transforms, convention)
         timings["total"] = time.perf_counter() - t0
         fields = {p: f for p, f in fields.items() if not p.endswith(BOX_SUFFIX) and f"{BOX_SUFFIX}/" not in p}
         return build_extraction(
@@ -175,7 +192,15 @@ class VlmExtractor:
             errors=errors,
         )
 
-    def _ground(self, fields: dict[str, FieldResult], text: str, pages: list, images: list, convention: str) -> None:
+    def _ground(
+        self,
+        fields: dict[str, FieldResult],
+        text: str,
+        pages: list,
+        images: list,
+        transforms: list[PageTransform],
+        convention: str,
+    ) -> None:
         try:
             _, boxes = split_boxes(json.loads(text))
         except ValueError:
@@ -187,7 +212,11 @@ class VlmExtractor:
             if path in boxes and images:
                 size = images[0].size
                 result.box = to_page_box(
-                    boxes[path], convention, input_size=size, resized_size=self.model.input_image_size(images[0])
+                    boxes[path],
+                    convention,
+                    input_size=size,
+                    resized_size=self.model.input_image_size(images[0]),
+                    transform=transforms[0],
                 )
                 result.page = 0
                 result.source = FieldSource(kind="model_box")

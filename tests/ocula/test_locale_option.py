@@ -16,7 +16,7 @@ class _Stop(Exception):
 def _capture(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     seen: dict[str, Any] = {}
 
-    def fake_make_extractor(engine: Any, llm: Any, opts: Any, ocr: Any, boxes: bool = False) -> Any:
+    def fake_make_extractor(engine: Any, llm: Any, opts: Any, ocr: Any, **_: Any) -> Any:
         seen["packs"] = opts.packs
         raise _Stop
 

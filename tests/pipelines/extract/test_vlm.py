@@ -46,3 +46,54 @@ def test_box_fields_sit_beside_every_leaf():
     data, boxes = split_boxes({"name": "A", "name_box": [1, 2, 3, 4], "rows": [{"x": 1, "x_box": [0, 0, 1, 1]}]})
     assert data == {"name": "A", "rows": [{"x": 1}]}
     assert boxes == {"name": [1, 2, 3, 4], "rows/0/x": [0, 0, 1, 1]}
+
+
+def test_vlm_model_sees_a_turned_page_upright_and_boxes_come_back_in_its_pixels(tiny_vlm, monkeypatch):
+    seen = []
+    generate = tiny_vlm.generate
+
+    def spy(request):
+        seen.append(request.messages[-1].images[0].size)
+        return generate(request)
+
+    monkeypatch.setattr(tiny_vlm, "generate", spy)
+    image = np.full((300, 420, 3), 255, dtype=np.uint8)  # lies 90 degrees turned: upright it is 300 wide, 420 tall
+    result = ocula.extract(
+        image, schema=Card, model=tiny_vlm, boxes=True, grounded=False, max_new_tokens=200, orientation=90
+    )
+    assert seen and all(size == (300, 420) for size in seen)
+    box = result.fields["name"].box
+    assert box is not None and 0 <= box.x0 <= box.x1 <= 420 and 0 <= box.y0 <= box.y1 <= 300
+
+
+def test_vlm_box_on_the_upright_page_maps_to_the_turned_page():
+    from tests.fixtures.fakes import ScriptedVLM
+
+    model = ScriptedVLM('{"name":"A","name_box":[0,0,500,100],"year":null,"year_box":[0,0,1,1]}')
+    image = np.full((300, 420, 3), 255, dtype=np.uint8)
+    result = ocula.extract(image, schema=Card, model=model, engine="vlm", boxes=True, grounded=False, orientation=90)
+    assert model.requests[0].messages[-1].images[0].size == (300, 420)
+    # the upright page's top strip, left half, is the lying page's right strip, top half
+    box = result.fields["name"].box
+    assert box is not None and box.page == 0
+    assert (round(box.x0), round(box.y0), round(box.x1), round(box.y1)) == (378, 0, 420, 150)
+
+
+def test_vlm_auto_orientation_asks_the_classifier(monkeypatch):
+    from ocula.adapters.orientation import PageOrientation
+    from ocula.pipelines.extract import vlm
+    from tests.fixtures.fakes import ScriptedVLM
+
+    class Lying:
+        def classify(self, image):
+            return PageOrientation(180, 0.9, {180: 0.9, 0: 0.1})
+
+    verdicts = []
+    monkeypatch.setattr(vlm, "default_classifier", lambda: verdicts.append(1) or Lying())
+    model = ScriptedVLM('{"name":"A","name_box":[0,0,500,500],"year":null,"year_box":[0,0,1,1]}')
+    image = np.full((300, 420, 3), 255, dtype=np.uint8)
+    result = ocula.extract(image, schema=Card, model=model, engine="vlm", boxes=True, grounded=False)
+    box = result.fields["name"].box
+    assert verdicts == [1]
+    # upside down: the upright page's top-left quarter is the lying page's bottom-right quarter
+    assert (round(box.x0), round(box.y0), round(box.x1), round(box.y1)) == (210, 150, 420, 300)
