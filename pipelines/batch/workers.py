@@ -3,8 +3,9 @@
 Every document runs in a child process (also with one worker), so the parent can kill a worker whose
 document exceeds the timeout, or survive one that crashes, and go on with a fresh worker. Workers start with
 the `spawn` method: llama.cpp is not fork-safe once loaded. Each worker talks to the parent on its own pipe
-(killing one worker never corrupts another's channel) and exits when the parent's end closes, so a killed
-parent leaves no orphans behind.
+(killing one worker never corrupts another's channel). A worker ends the moment its parent dies, even in the
+middle of a document (`parent_watch`: the kernel's parent-death signal on Linux, a thread watching the
+parent elsewhere), so a killed parent leaves no orphans behind.
 
 Inside a worker, a reader thread loads and OCRs the next document while the main thread decodes the
 current one (at most two documents in hand). The worker reports each phase (`read`, `read_done`,
@@ -26,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ocula.pipelines.batch.parent_watch import die_with_parent
 from ocula.pipelines.batch.records import Record, error_record, extraction_record, one_line
 from ocula.schemas.errors import OculaError
 
@@ -104,6 +106,7 @@ def worker_main(
     conn: Connection, extract_fn: Any, schema_source: SchemaSource, overlay_dir: str | None, prefetch: bool
 ) -> None:
     """Entry point of a worker process."""
+    die_with_parent()
     lock = threading.Lock()
 
     def send(message: tuple[Any, ...]) -> None:
