@@ -77,6 +77,9 @@ class Pack(_Frozen):
     labels: dict[str, tuple[str, ...]] = {}
     # Words (or phrases of words) of a field's name -> the kind they give it ("phone": phone, "tax id": tax_id).
     kinds: dict[str, Kind] = {}
+    # Words a page in this pack's language or country prints besides its labels, month names, legal forms and
+    # currency markers ("danke", "straße"), lower case: more evidence for detecting the page's locale.
+    detect: tuple[str, ...] = ()
 
     @field_validator("months")
     @classmethod
@@ -95,7 +98,7 @@ class Pack(_Frozen):
                 raise ValueError(f"postcode pattern {pattern!r} is not a regular expression: {err}") from err
         return patterns
 
-    @field_validator("legal_forms", "street_numbers", "web_domains", "ordinals", "date_joiners")
+    @field_validator("legal_forms", "street_numbers", "web_domains", "ordinals", "date_joiners", "detect")
     @classmethod
     def _lower(cls, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(w.lower() for w in words)
