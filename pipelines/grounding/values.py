@@ -142,6 +142,12 @@ def parse_amount(text: str, rules: Rules | None = None) -> Decimal | None:
     return to_decimal(text)
 
 
+# An amount is a number of its own, not a piece cut out of a longer one: a date ("28.03" of "28.03.2020"), a
+# time ("12:30.50"), a phone or article number ("089/12.345.678", "12.34.56").
+_NOT_AFTER = r"(?<![\w.,/])(?<!\d[:-])"
+_NOT_BEFORE = r"(?![.,:/-]\d)"
+
+
 def _amount_pattern(rules: Rules) -> re.Pattern[str]:
     """An amount in one of the packs' number formats, with a currency marker before or after it if any
     ("$ 12.90", "1,234.50", "12,50 €"); the number itself is the group `num`."""
@@ -154,7 +160,7 @@ def _amount_pattern(rules: Rules) -> re.Pattern[str]:
     end = r"(?![\w])"
     if rules.currency_after:
         end = rf"(?:\s?(?:{alternation(rules.currency_after)}){end}|{end})"
-    return re.compile(rf"(?<![\w.,])(?P<sign>-)?{before}\s?(?P<num>{'|'.join(numbers)}){end}", re.I)
+    return re.compile(rf"{_NOT_AFTER}(?P<sign>-)?{before}\s?(?P<num>{'|'.join(numbers)}){_NOT_BEFORE}{end}", re.I)
 
 
 def _url_pattern(rules: Rules) -> re.Pattern[str]:
