@@ -20,6 +20,7 @@ from ocula.pipelines.extract.engine import Engine, EngineName, make_extractor
 from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions
 from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
+from ocula.schemas.packs.detect import parse_locales
 from ocula.schemas.ready import Receipt
 from ocula.schemas.regions import refuse_regions_on_text
 
@@ -84,13 +85,16 @@ def extract(
     and with the decoding it was trained for unless `options` name another. `orientation` (`"auto"`, 0, 90,
     180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`), and so does the model of the
     `vlm` engine, its boxes mapped back to the page's pixels. `locale` (`"de"`, or several:
-    `["de", "en"]`) names the rule packs of the page's language and country (`ocula.schemas.packs`): the base
-    pack and these replace the default packs (English and Malaysia); `packs=[...]` does the same with any pack.
+    `["de", "en"]`, or `"de,en"`) names the locale packs of the page's language and country
+    (`ocula.schemas.packs`), applied after the base pack; an unknown name is a ValueError naming those there are.
+    Without it the locale is detected from each page's text (the packs whose label words, dated month names,
+    currency markers and decimal mark it prints; English as a fallback; `ocula.schemas.packs.detect`), and the
+    `Extraction` records it (`locale`, `locales`). `packs=[...]` names any packs (names, .toml files, `Pack`s).
     """
     if locale is not None:
         if "packs" in options:
             raise ValueError("give locale= or packs=, not both")
-        options["packs"] = [locale] if isinstance(locale, str) else list(locale)
+        options["packs"] = parse_locales(locale)
     schema_cls = resolve_schema(schema)
     # engine="vlm" is the user saying that the model reads images (a served model cannot tell)
     load_options = image_load_options(model) if engine == Engine.VLM else {}

@@ -193,6 +193,10 @@ class Extraction(BaseModel, Generic[T]):
     page_sizes: list[tuple[int, int]] = Field(default_factory=list)
     schema_name: str | None = None
     errors: list[str] = Field(default_factory=list)
+    # The page's locale: given by the caller (`locale=`) or detected from its text (`ocula.schemas.packs.detect`),
+    # best first; `locales` are the locale packs its rules were read under (detected, fallbacks, the schema's).
+    locale: str | None = None
+    locales: list[str] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -22,6 +22,7 @@ from ocula.pipelines.batch.writers import FORMATS
 from ocula.pipelines.extract.engine import ENGINES
 from ocula.pipelines.ocr.orientation import parse_orientation
 from ocula.schema_loader import resolve_schema
+from ocula.schemas.packs.detect import locale_packs, parse_locales
 
 DECODINGS = ("ranked", "json")
 
@@ -130,6 +131,13 @@ def extract(
             "ranked, or what --adapter was trained for."
         ),
     ] = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            help=f"The pages' locale packs, comma-separated ({', '.join(locale_packs())}): e.g. de or de,en. "
+            "Default: detected per document from its text."
+        ),
+    ] = None,
 ) -> None:
     """Extract a schema from every input: one JSON line per document.
 
@@ -149,6 +157,10 @@ def extract(
         raise _usage(f"--orientation: {err}") from None
     _choice("format", fmt, FORMATS)
     _choice("decoding", decoding, DECODINGS)
+    try:
+        locales = parse_locales(locale) if locale is not None else None
+    except ValueError as err:
+        raise _usage(f"--locale: {err}") from None
     if fmt != "jsonl" and out is None:
         raise _usage(f"--format {fmt} writes a file next to --out; give --out")
     try:
@@ -178,6 +190,7 @@ def extract(
         loader=load_model,
         adapter=str(adapter) if adapter is not None else None,
         decoding=decoding or "ranked",  # type: ignore[arg-type]
+        locale=locales,
     )
     try:
         summary = run_batch(

@@ -59,6 +59,7 @@ class PipelineExtract:
     loader: ModelLoader | None = None
     adapter: str | None = None  # a folder written by `ocula finetune`
     decoding: Literal["ranked", "json"] = "ranked"  # see ExtractOptions.decoding
+    locale: list[str] | None = None  # locale packs of every document; None: detected per document
     _state: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def identity(self) -> dict[str, Any]:
@@ -75,6 +76,7 @@ class PipelineExtract:
             }
             | self._adapter_identity()
             | ({"decoding": self.decoding} if self.decoding != "ranked" else {})
+            | ({"locale": list(self.locale)} if self.locale is not None else {})
             | ({"orientation": self.orientation} if self.orientation != "auto" else {})
         )
 
@@ -108,7 +110,11 @@ class PipelineExtract:
             options.update(registry.image_load_options(self.model))  # the user says the model reads images
         model = loader(self.model, **options)
         opts = ExtractOptions(
-            max_attempts=self.max_attempts, on_error="partial", grounded=self.grounded, decoding=self.decoding
+            max_attempts=self.max_attempts,
+            on_error="partial",
+            grounded=self.grounded,
+            decoding=self.decoding,
+            packs=list(self.locale) if self.locale is not None else None,
         )
         from ocula.adapters.ocr import get_engine
 

@@ -117,6 +117,9 @@ def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[
         "attempts": attempts,
         "timings": timings,
         "model": model,
+        # the page's locale (given or detected) and the locale packs applied; one of each per page when per page
+        "locale": [p.locale for p in parts] if many else (parts[0].locale if parts else None),
+        "locales": [p.locales for p in parts] if many else (parts[0].locales if parts else []),
         "page_sizes": sizes,
         "error": None if ok else one_line("; ".join(errors) or "no pages"),
     }

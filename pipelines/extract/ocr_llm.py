@@ -20,6 +20,7 @@ from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.adapters.ocr.base import OCREngine
 from ocula.pipelines.extract.lists import EmptyObject, RowLists
+from ocula.pipelines.extract.locale import page_locale
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.evidence import ground_fields
@@ -47,7 +48,8 @@ class ExtractOptions:
     hooks: list[AttemptHook] = field(default_factory=list)
     validation_context: dict[str, Any] | None = None
     # Rule packs (names, .toml paths or `Pack`s) for the page's locale: currency markers, month names, legal
-    # forms, postcodes, address layout, label vocabularies. None: `DEFAULT_PACKS`; a schema adds its own.
+    # forms, postcodes, address layout, label vocabularies. None: detected from the page's text
+    # (`ocula.schemas.packs.detect`); a schema adds its own.
     packs: list[PackSpec] | None = None
 
 
@@ -207,7 +209,8 @@ class OcrLlmExtractor:
         t0 = time.perf_counter()
         bounded = schema_constraint(schema)
         lines = doc_lines(pages)
-        grounded = grounded_schema(bounded.schema, lines, opts.packs) if opts.grounded else None
+        locale = page_locale(lines, opts.packs, bounded.schema)  # given, or detected from the page's text
+        grounded = grounded_schema(bounded.schema, lines, locale.packs) if opts.grounded else None
         spec = grounded.schema if grounded else bounded.schema
         messages = extraction_messages(schema, lines, instructions=opts.instructions)
         timings["prepare"] = time.perf_counter() - t0
@@ -250,7 +253,7 @@ class OcrLlmExtractor:
             fields.update(lists.field_results())
             errors += lists.flags() if value is not None else []
         timings["total"] = time.perf_counter() - t0 + sum(p.seconds or 0.0 for p in pages)
-        return build_extraction(
+        extraction = build_extraction(
             schema,
             self.model,
             value=value,
@@ -261,3 +264,4 @@ class OcrLlmExtractor:
             page_sizes=[(p.width, p.height) for p in pages],
             errors=errors,
         )
+        return locale.mark(extraction)
