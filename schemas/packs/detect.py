@@ -6,9 +6,10 @@ markers, its `detect` words, and the decimal mark of its number format. A phrase
 each of them in part (1 / the number of packs holding it), so "total" or "€" says little and "zu zahlen" or "RM"
 says much. Each phrase counts once per page, however often it is printed.
 
-Several locales can apply: every pack that scores at least `MIN_SCORE` and `RELATIVE` of the best score, best
-first. English is always added as a fallback (labels such as "Total" and "Tel" are printed everywhere); a page with
-no evidence at all gets the default packs.
+Several locales can apply: every pack that scores at least `MIN_SCORE` and `RELATIVE` of the best score, or that
+has `MIN_OWN` phrases no other pack holds (Malaysia's "RM" and "SDN BHD" on an English receipt), best first.
+English is always added as a fallback (labels such as "Total" and "Tel" are printed everywhere), and is all a page
+with no evidence gets.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ocula.schemas.packs.loader import BASE_PACK, DEFAULT_PACKS, known_packs
+from ocula.schemas.packs.loader import BASE_PACK, known_packs
 from ocula.schemas.packs.model import Pack
 
 FALLBACK_PACKS: tuple[str, ...] = ("en",)  # added after the detected packs
 MIN_SCORE = 1.0  # evidence a pack needs to be detected (one phrase of its own, or several shared ones)
 RELATIVE = 0.4  # of the best pack's score, at least this much for a second pack to apply too
+MIN_OWN = 2  # or this many phrases no other pack holds (a country's pack beside its language's: "RM", "SDN BHD")
 NUMBER_WEIGHT = 1.0  # the page's decimal mark counts as one phrase, shared by the packs that write it
 MIN_LETTERS = 3  # a word with fewer letters is evidence only as a currency marker ("RM", "€")
 MONTH_REACH = 2  # a month name is evidence within this many tokens of a number (a date)
@@ -128,9 +130,7 @@ class LocaleGuess:
         return self.locales[0] if self.locales else None
 
     def packs(self) -> list[str]:
-        """The packs to apply: the detected ones and the fallbacks (the default packs when none is detected)."""
-        if not self.locales:
-            return list(DEFAULT_PACKS)
+        """The packs to apply: the detected ones, then the fallbacks."""
         return list(dict.fromkeys([*self.locales, *FALLBACK_PACKS]))
 
 
@@ -146,10 +146,13 @@ def detect_locales(texts: Iterable[str], packs: Iterable[Pack] | None = None) ->
         for m in _AMOUNT_MARK.finditer(text):
             amounts[m.group("mark")] += 1
     scores: dict[str, float] = {p.name: 0.0 for p in candidates}
+    own: dict[str, int] = defaultdict(int)  # phrases of a pack's own, that no other pack holds
     for phrase in _found(words, evidence):
         holders = evidence.phrases[phrase]
         for name in holders:
             scores[name] += 1.0 / len(holders)
+        if len(holders) == 1:
+            own[next(iter(holders))] += 1
     if amounts:
         mark = max(sorted(amounts), key=lambda m: amounts[m])
         holders = evidence.marks.get(mark, frozenset())
@@ -157,7 +160,9 @@ def detect_locales(texts: Iterable[str], packs: Iterable[Pack] | None = None) ->
             scores[name] += NUMBER_WEIGHT / len(holders)
     best = max(scores.values(), default=0.0)
     ranked = sorted(scores, key=lambda name: -scores[name])
-    detected = tuple(n for n in ranked if scores[n] >= MIN_SCORE and scores[n] >= RELATIVE * best)
+    detected = tuple(
+        n for n in ranked if (scores[n] >= MIN_SCORE and scores[n] >= RELATIVE * best) or own[n] >= MIN_OWN
+    )
     return LocaleGuess({n: round(scores[n], 3) for n in ranked}, detected)
 
 

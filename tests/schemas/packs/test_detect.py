@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocula.schemas.packs import DEFAULT_PACKS, Pack, bundled_packs
+from ocula.schemas.packs import Pack, bundled_packs
 from ocula.schemas.packs.detect import FALLBACK_PACKS, detect_locales, locale_packs, parse_locales, tokens
 
 
@@ -68,10 +68,10 @@ def test_a_malaysian_receipt_is_malaysian_and_english() -> None:
     assert set(guess.locales) == {"my", "en"}  # several locales apply
 
 
-def test_a_page_with_no_evidence_gets_the_default_packs() -> None:
+def test_a_page_with_no_evidence_gets_the_fallback_only() -> None:
     guess = detect_locales(["12345", "ABC 7"])
     assert guess.locales == () and guess.locale is None
-    assert guess.packs() == list(DEFAULT_PACKS)
+    assert guess.packs() == list(FALLBACK_PACKS) == ["en"]  # no Malaysian rules without Malaysian evidence
 
 
 def test_a_shared_word_says_little_and_a_month_name_counts_beside_a_number() -> None:
