@@ -205,6 +205,7 @@ def extract(
             overlay_dir=overlay,
             fmt=fmt,
             schema_loader=partial(resolve_schema, schema),
+            schema_name=schema,
             on_record=_print_failure,
             executor="ray" if on_ray else "local",
             ray_address=ray_address,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +31,26 @@ def _step_printer(quiet: bool) -> Callable[[int, int, float], None]:
     return show
 
 
+def _schema(examples: Path, given: str | None) -> str:
+    """The schema to train on: `given`, else the one the records name (`ocula extract` and `ocula review
+    --export` write it), else receipt; records naming another schema than the one used are warned about."""
+    from ocula.pipelines.finetune.data import parse_records
+
+    try:
+        records, _ = parse_records(examples)
+    except OculaError as err:
+        raise _usage(str(err)) from None
+    named = Counter(r["schema"] for _, r in records if isinstance(r.get("schema"), str))
+    if given is None and len(named) > 1:
+        listed = ", ".join(f"{name} ({n})" for name, n in sorted(named.items()))
+        raise _usage(f"--examples {examples}: records of several schemas: {listed}; give --schema")
+    chosen = given or next(iter(named), "receipt")
+    others = sum(n for name, n in named.items() if name != chosen)
+    if others:
+        typer.echo(f"warning: {others} record(s) name another schema than {chosen}", err=True)
+    return chosen
+
+
 @app.command()
 def finetune(
     examples: Annotated[
@@ -37,8 +58,14 @@ def finetune(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder the adapter is written to.")],
     schema: Annotated[
-        str, typer.Option("--schema", "-s", help="The schema the records hold (as for `ocula extract`).")
-    ] = "receipt",
+        str | None,
+        typer.Option(
+            "--schema",
+            "-s",
+            help="The schema the records hold (as for `ocula extract`; default: the one the records name, else "
+            "receipt).",
+        ),
+    ] = None,
     model: Annotated[
         str,
         typer.Option(help=f"Base model: a bundled name ({', '.join(BUNDLED)}), a .gguf file or a transformers folder."),
@@ -82,6 +109,7 @@ def finetune(
         raise _usage(f"--examples {examples}: no such file")
     if decoding not in ("ranked", "json"):
         raise _usage(f"--decoding {decoding!r}: use ranked or json")
+    schema = _schema(examples, schema)
     try:
         schema_cls = resolve_schema(schema)
     except OculaError as err:

@@ -2,7 +2,8 @@
 
 Each exported line is the document's record with `value` and `fields` corrected, `status` and `error` as the
 schema judges the corrected value, `source` the document's absolute path (so the file can be read from any
-folder), and a `review` summary. By default only documents a reviewer touched are written.
+folder), `schema` the schema it was reviewed with (so `ocula finetune` needs no `--schema`), and a `review`
+summary. By default only documents a reviewer touched are written.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class ExportSummary:
     left: int
 
 
-def corrected_record(state: DocumentState) -> dict[str, Any]:
+def corrected_record(state: DocumentState, schema: str | None = None) -> dict[str, Any]:
+    """The document's record corrected; `schema`: the name of the schema it was reviewed with."""
     document = state.document
     record = dict(document.record)
     fields = {
@@ -59,6 +61,8 @@ def corrected_record(state: DocumentState) -> dict[str, Any]:
             "reviewers": reviewers,
         },
     )
+    if schema is not None:
+        record["schema"] = schema
     return record
 
 
@@ -81,7 +85,7 @@ def export(
         if not matches(document, only) or (done_only and not state.done) or not (everything or state.changed):
             left += 1
             continue
-        record = corrected_record(state)
+        record = corrected_record(state, session.schema_name(document))
         invalid += record["status"] != "ok"
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
         written += 1

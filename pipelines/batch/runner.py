@@ -135,6 +135,7 @@ def run_batch(
     on_record: Callable[[Record], None] | None = None,
     executor: str = "local",
     ray_address: str | None = None,
+    schema_name: str | None = None,
 ) -> BatchSummary:
     """Extract `schema` from every input (files, folders, globs) into a JSONL file; returns a summary.
 
@@ -147,6 +148,8 @@ def run_batch(
     is killed and replaced. `fmt` "csv" or "parquet" also writes `out.csv` / `out.parquet`. `on_record` sees
     every record written in this run (e.g. to print failures). `executor="ray"` runs the workers as
     Ray actors: on the cluster at `ray_address`, or on a local instance started for the run (needs `ocula[ray]`).
+    `schema_name` (as `ocula extract --schema` takes it) goes into every new record as `schema`, so a reader
+    (`ocula review`, `ocula finetune`) knows the schema without being told.
     """
     start = time.monotonic()
     check_format(fmt)
@@ -201,6 +204,8 @@ def run_batch(
     bar = _Progress(summary.total, summary.skipped, progress)
 
     def emit(record: Record) -> None:
+        if schema_name is not None:
+            record = {**record, "schema": schema_name}
         copies = [{**record, "source": source} for source, _ in followers.get(record["key"], [])]
         for each in (record, *copies):
             sink.write(each)

@@ -85,12 +85,19 @@ def _captured_extractor(monkeypatch: pytest.MonkeyPatch, *args: str) -> object:
 
     def fake_run_batch(inputs, schema, out, *, extract_fn, **kwargs):
         seen["extract_fn"] = extract_fn
+        seen["schema_name"] = kwargs.get("schema_name")
         raise OSError("stopped by the test")
 
     monkeypatch.setattr(ocula.cli.extract, "run_batch", fake_run_batch)
     result = run(str(RECEIPT), *args)
     assert result.exit_code == 1 and "stopped by the test" in result.stderr
+    seen["extract_fn"].schema_name = seen["schema_name"]  # type: ignore[attr-defined]  # what the records will name
     return seen["extract_fn"]
+
+
+def test_records_are_told_the_schema_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _captured_extractor(monkeypatch).schema_name == "receipt"
+    assert _captured_extractor(monkeypatch, "--schema", "sroie").schema_name == "sroie"
 
 
 def test_decoding_and_ocr_options_reach_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:

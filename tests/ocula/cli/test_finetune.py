@@ -151,3 +151,31 @@ def test_bundled_model_fine_tuned_runs_on_llama_cpp(tmp_path: Path) -> None:
         prompt = trainer.render(request.messages, assistant_prefix=prefix)
         assert prompt == model.render(request.messages, assistant_prefix=prefix)
         assert trainer.tokenizer(prompt, add_special_tokens=False)["input_ids"] == model.tokenize(prompt)
+
+
+def test_the_schema_is_the_one_the_records_name_unless_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ocula.pipelines.finetune.runner as runner
+    from ocula.errors import OculaError
+
+    seen: list[type] = []
+
+    def fake_finetune(documents: list, schema: type, out: Path, **options: object) -> None:
+        seen.append(schema)
+        raise OculaError("stopped by the test")
+
+    monkeypatch.setattr(runner, "finetune", fake_finetune)
+    examples = labelled(tmp_path, [{"source": str(RECEIPT), "value": GOLD, "schema": "sroie"}])
+    common = ["finetune", "--examples", str(examples), "--out", str(tmp_path / "a"), "--ocr-cache", str(tmp_path / "c")]
+    assert run(*common, "-q").exit_code == 1
+    given = run(*common, "--schema", "receipt", "-q")
+    assert given.exit_code == 1 and "warning: 1 record(s) name another schema than receipt" in given.stderr
+    assert [s.__name__ for s in seen] == ["SroieReceipt", "Receipt"]
+
+
+def test_records_of_several_schemas_need_schema_given(tmp_path: Path) -> None:
+    examples = labelled(
+        tmp_path,
+        [{"source": str(RECEIPT), "value": GOLD, "schema": "sroie"}, {"source": "b.jpg", "value": {}, "schema": "x"}],
+    )
+    result = run("finetune", "--examples", str(examples), "--out", str(tmp_path / "a"))
+    assert result.exit_code == 2 and "records of several schemas: sroie (1), x (1); give --schema" in result.stderr

@@ -49,6 +49,22 @@ def test_export_from_the_command_line(results: Path, tmp_path: Path) -> None:
     assert "3 record(s) written" in result.stderr and "1 not valid for the schema yet" in result.stderr
 
 
+def test_records_that_name_their_schema_need_no_schema_option(results: Path, tmp_path: Path) -> None:
+    named = tmp_path / "named.jsonl"
+    lines = [json.loads(line) for line in results.read_text().splitlines()]
+    named.write_text("".join(json.dumps(r | {"schema": r.get("schema", "sroie")}) + "\n" for r in lines))
+    ReviewSession(named, ocr=truth_ocr).correct(RECEIPT, "edit", "total", "50.55")  # default receipt, record wins
+    out = tmp_path / "labelled.jsonl"
+    result = run("review", str(named), "--export", str(out))
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["schema"] == "sroie" and record["value"]["total"] == "50.55"
+    unnamed = run("review", str(results), "--export", str(out), "--all")  # as the default schema, receipt
+    assert unnamed.exit_code == 0, unnamed.stderr
+    schemas = {r["key"]: r["schema"] for r in map(json.loads, out.read_text().splitlines())}
+    assert schemas["receipt-key"] == "receipt" and schemas["form-key"].endswith("form_schema.py:Form")
+
+
 def test_only_loopback_addresses_unless_asked_explicitly(session: ReviewSession) -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1") and is_loopback("127.1.2.3")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4") and not is_loopback("example.org")

@@ -39,6 +39,14 @@ def test_only_documents_with_a_change_are_exported_by_default(session: ReviewSes
         "reviewers": ["ana"],
     }
     assert Path(record["source"]).is_absolute() and Path(record["source"]).is_file()
+    assert record["schema"] == "sroie"  # the session's, as the record named none
+
+
+def test_each_exported_record_names_the_schema_it_was_reviewed_with(session: ReviewSession, tmp_path: Path) -> None:
+    export(session, tmp_path / "all.jsonl", everything=True)
+    schemas = {r["key"]: r["schema"] for r in read(tmp_path / "all.jsonl")}
+    assert schemas["receipt-key"] == schemas["failed-key"] == "sroie"
+    assert schemas["form-key"] == session.results.documents[FORM].record["schema"]  # the record's own
 
 
 def test_everything_or_only_done_documents(session: ReviewSession, tmp_path: Path) -> None:

@@ -90,6 +90,17 @@ def test_records_failures_isolated_and_one_line_per_input(tmp_path: Path) -> Non
     assert (summary.done, summary.failed, summary.skipped, summary.ok) == (3, 2, 0, False)
 
 
+def test_records_name_their_schema_when_given(tmp_path: Path) -> None:
+    make_docs(tmp_path / "in", 2)
+    (tmp_path / "in" / "bad.png").write_text("corrupt")
+    named = tmp_path / "named.jsonl"
+    run([tmp_path / "in", tmp_path / "missing.png"], named, schema_name="my_schema.py:Doc")
+    assert [r["schema"] for r in lines(named)] == ["my_schema.py:Doc"] * 4  # error records too
+    unnamed = tmp_path / "unnamed.jsonl"
+    run([tmp_path / "in"], unnamed)
+    assert all("schema" not in r for r in lines(unnamed))
+
+
 def test_rerun_skips_done_and_keeps_errors_without_retry(tmp_path: Path) -> None:
     make_docs(tmp_path / "in", 2)
     (tmp_path / "in" / "bad.png").write_text("corrupt")
