@@ -18,12 +18,28 @@ from typing import Any
 
 from ocula.pipelines.grounding.candidates import candidates_for
 from ocula.pipelines.grounding.hints import apply_hints
+from ocula.pipelines.grounding.label_words import NUMBER_VOCAB, all_labels
+from ocula.pipelines.grounding.labels import LabelChoice, LabelHit, find_labels, label_candidates
 from ocula.pipelines.grounding.lines import Candidate, DocLine
 from ocula.pipelines.grounding.names import prefer_legal_names
-from ocula.schemas.kinds import EXCLUDE_KEY, HINT_KEYS, LABELS_KEY, PICK_KEY, ROUNDED_KEY, TOP_KEY, Kind, kind_of
+from ocula.pipelines.grounding.values import finders
+from ocula.schemas.kinds import (
+    AFTER_KEY,
+    EXCLUDE_KEY,
+    HINT_KEYS,
+    LABELS_KEY,
+    PICK_KEY,
+    ROUNDED_KEY,
+    TOP_KEY,
+    Kind,
+    kind_of,
+)
 from ocula.schemas.packs import PackSpec, Rules, default_rules, rules_for, schema_packs
 
 MAX_ENUM = 400  # candidates per leaf kept in the grammar (reading order)
+# Hints that give a field a layout rule of its own: such a field keeps it, the label mechanism is for the others.
+_LAYOUT_KEYS = (TOP_KEY, EXCLUDE_KEY, AFTER_KEY, PICK_KEY, ROUNDED_KEY)
+_TEXT_KINDS = ("text", "multiline", "name")
 
 
 @dataclass
@@ -34,6 +50,8 @@ class GroundedSchema:
     kinds: dict[str, Kind] = field(default_factory=dict)  # leaf name -> kind used
     ungrounded: list[str] = field(default_factory=list)
     rules: Rules = field(default_factory=default_rules)  # the rule packs the candidates were found under
+    # leaf name -> its candidates beside a printed label (`labels.py`), for fields whose values came from one
+    labels: dict[str, LabelChoice] = field(default_factory=dict)
 
     def lookup(self, kind: Kind, value: Any) -> list[Candidate]:
         return self.index.get((kind, _key(value)), [])
@@ -51,6 +69,32 @@ class _Builder:
         self.rules = rules
         self.cache: dict[Kind, list[Candidate]] = {}
         self.out = GroundedSchema({}, rules=rules)
+        self.hits: dict[str, list[LabelHit]] = {}  # field name -> its labels on the page
+        self.stops: list[LabelHit] = []  # the labels of every field of the object being visited
+
+    def find_labels(self, properties: dict[str, Any]) -> None:
+        """The labels of an object's fields on the page (a field's own, and where other fields' values end)."""
+        phrases = all_labels(properties.items(), self.rules)
+        stops = find_labels(self.lines, [p for ps in phrases.values() for p in ps], self.rules.vocabulary(NUMBER_VOCAB))
+        self.stops = stops
+        for name, own in phrases.items():
+            self.hits[name] = [h for h in stops if h.phrase in own]
+
+    def _beside_label(self, node: dict[str, Any], name: str, kind: Kind) -> LabelChoice | None:
+        """The field's candidates beside its labels on the page (`labels.py`): for a field without a layout rule
+        of its own, when a label of it is printed with a value of its kind beside it."""
+        hits = self.hits.get(name)
+        if not hits or any(k in node for k in _LAYOUT_KEYS):
+            return None
+        finder = None if kind in _TEXT_KINDS else finders(self.rules).get(kind)
+        if finder is None and kind not in _TEXT_KINDS:
+            return None
+        choice = label_candidates(kind, self.lines, hits, self.stops, finder)
+        if not choice.candidates and finder is not None and node.get("type") == "string" and "format" not in node:
+            # a string field whose kind its name gave: the text beside its label, though no value of the kind
+            # reads in it (an OCR slip in a month name)
+            choice = label_candidates(kind, self.lines, hits, self.stops, None)
+        return choice if choice.candidates else None
 
     def cands(self, kind: Kind) -> list[Candidate]:
         if kind not in self.cache:
@@ -72,6 +116,7 @@ class _Builder:
                 return node
         typ = node.get("type")
         if typ == "object" or "properties" in node:
+            self.find_labels(node.get("properties", {}))
             node["properties"] = {k: self.visit(v, k) for k, v in node.get("properties", {}).items()}
             if isinstance(node.get("additionalProperties"), dict):
                 node["additionalProperties"] = self.visit(node["additionalProperties"], name)
@@ -106,15 +151,23 @@ class _Builder:
         self.out.kinds[name] = kind
         values: list[Any] = []
         typ = node.get("type")
-        cands = self.cands(kind if typ == "string" else _numeric_kind(kind, typ))
-        cands = apply_hints(
-            cands,
-            self.lines,
-            top=node.get(TOP_KEY),
-            labels=self.rules.phrases(node.get(LABELS_KEY)),
-            exclude=self.rules.phrases(node.get(EXCLUDE_KEY)),
-            pick=node.get(PICK_KEY),
-            rounded=self.rules.phrases(node.get(ROUNDED_KEY)),
+        found = self.cands(kind if typ == "string" else _numeric_kind(kind, typ))
+        choice = self._beside_label(node, name, kind if typ == "string" else _numeric_kind(kind, typ))
+        if choice is not None:  # the values printed beside the field's label
+            choice.among = len({c.text for c in found})
+            self.out.labels[name] = choice
+        cands = (
+            [c.candidate for c in choice.candidates]
+            if choice
+            else apply_hints(
+                found,
+                self.lines,
+                top=node.get(TOP_KEY),
+                labels=self.rules.phrases(node.get(LABELS_KEY)),
+                exclude=self.rules.phrases(node.get(EXCLUDE_KEY)),
+                pick=node.get(PICK_KEY),
+                rounded=self.rules.phrases(node.get(ROUNDED_KEY)),
+            )
         )
         if kind == "name":
             cands = prefer_legal_names(cands, self.rules)

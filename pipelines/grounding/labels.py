@@ -25,12 +25,15 @@ from ocula.pipelines.grounding.values import Finder
 from ocula.schemas import BBox, union_all
 from ocula.schemas.kinds import Kind
 
-_TOKEN = re.compile(r"[^\W_]+|#")
+# Words, '#', and a word of three letters or more glued to a number after it ("DATE3/17/82") apart from it.
+_TOKEN = re.compile(r"[^\W\d_]{3,}(?=\d)|[^\W_]+|#")
 _SEPARATOR = re.compile(r"[:|;]|\s{2,}")
 _AFTER_LABEL = re.compile(r"[\s:;.#\-=_|>]*")
 _EDGES = " \t:;,|_-=.>*"
 # A word that ends in a colon is a label of its own ("Pages:", "Re:"), not a value (a time "10:30" is not).
 _OTHER_LABEL = re.compile(r"(?:^|\s)([^\W\d_][\w.#/&]*\s?:)(?!\d)")
+# A word between a label and its colon qualifies it: "Brand Name:" is a brand label, "Date received:" maybe not.
+_QUALIFIER = re.compile(r"\s+[^\W\d_][\w.]*(?=\s?:(?!\d))")
 RELATION_SCORE = {"after": 3.0, "right": 2.4, "below": 1.6}
 MAX_BELOW_LINES = 3.5  # how far below a label its value may start, in line heights
 MAX_RIGHT_GAP = 0.45  # how far right of a label its value may start, as a share of the page's width of text
@@ -74,6 +77,7 @@ class LabelChoice:
 
     candidates: list[LabelCandidate]
     decided: bool
+    among: int = 0  # the distinct values of the field's kind on the page (the label chose among them when > 1)
 
     @property
     def label(self) -> str:
@@ -121,6 +125,8 @@ def find_labels(lines: Sequence[DocLine], phrases: Iterable[str], numbers: Itera
                     j += 1
                 plural = re.match(r"\(\w{1,3}\)", text[end:])  # "Brand(s)"
                 end += plural.end() if plural else 0
+                qualified = _QUALIFIER.match(text[end:])  # "Brand Name:", "Date received:": a label still
+                end += qualified.end() if qualified else 0
                 rest = text[end:]
                 colon = re.match(r"\s*[.#]?\s*[:;]", rest)
                 before = text[:start]
@@ -133,6 +139,7 @@ def find_labels(lines: Sequence[DocLine], phrases: Iterable[str], numbers: Itera
                 alone = not text[end:].strip(_EDGES)
                 capital = text[start : start + 1].isupper()
                 score = 0.2 + 0.6 * bool(colon) + 0.3 * alone + 0.2 * capital + 0.2 * exact + 0.8 * starts
+                score -= 0.8 * bool(qualified)  # but another field's, maybe
                 taken.append((start, end))
                 hits.append(LabelHit(line, start, end, " ".join(words), score))
     return hits
@@ -281,16 +288,16 @@ def label_candidates(
                 more = (
                     _continued(line, s, lines, stops) if finder is None and e == len(line.text.rstrip(_EDGES)) else []
                 )
-                if more:
-                    text = " ".join([text, *(ln.text.strip(_EDGES) for ln in more)])
+                if more:  # the first line's own punctuation stays (a comma before the next line)
+                    text = " ".join([line.text[s:].strip(), *(ln.text.strip(_EDGES) for ln in more)])
                     box = union_all([cand.box, *(ln.box for ln in more)])
                     ids = (line.id, *(ln.id for ln in more))
                     cand = Candidate(text, ids, box, kind, None, min(_confidences([line, *more]), default=None))
-                score = RELATION_SCORE[relation] + hit.score - 0.1 * min(distance, 10.0) - DECISIVE_MARGIN * order
+                score = RELATION_SCORE[relation] + hit.score - 0.1 * min(distance, 10.0) - 2 * DECISIVE_MARGIN * order
                 if text not in scored or score > scored[text].score:
                     scored[text] = LabelCandidate(cand, relation, hit, score)
     ranked = sorted(scored.values(), key=lambda c: -c.score)
-    decided = len(ranked) == 1 or (len(ranked) > 1 and ranked[0].score - ranked[1].score >= DECISIVE_MARGIN)
+    decided = len(ranked) == 1 or (len(ranked) > 1 and ranked[0].score - ranked[1].score >= DECISIVE_MARGIN - 1e-9)
     return LabelChoice(ranked[:1] if decided else ranked[:MAX_ASKED], decided)
 
 

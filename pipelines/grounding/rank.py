@@ -131,6 +131,15 @@ def rank_fields(
                     model, messages, name, described.get(name, {}).get("description", ""), texts, length_power
                 )
                 chosen = RankedField(chosen.value, chosen.probability, len(values), rule="block")
+        labelled = grounded.labels.get(name)
+        if chosen is None and labelled is not None:  # the values beside the field's label (`labels.py`)
+            description = described.get(name, {}).get("description", "")
+            beside = f'the value printed beside the label "{labelled.label}"'
+            chosen = _by_model(
+                model, messages, name, f"{description}; {beside}" if description else beside, values, length_power
+            )
+            if labelled.among > 1:  # the label chose among several values of the field's kind
+                chosen.rule = "label"
         if chosen is None:
             chosen = _by_model(
                 model, messages, name, described.get(name, {}).get("description", ""), values, length_power
