@@ -27,6 +27,7 @@ from ocula.pipelines.grounding.evidence import ground_fields
 from ocula.pipelines.grounding.grammar import GroundedSchema, grounded_schema
 from ocula.pipelines.grounding.lines import DocLine, doc_lines
 from ocula.pipelines.grounding.rank import Ranking, rank_fields
+from ocula.pipelines.ocr.orientation import as_upright, fields_to_page
 from ocula.schemas import Attempt, Extraction, FieldResult, ModelInfo, OCRPage, ValidationFailed
 from ocula.schemas.constraints import SchemaConstraint, bounded_schema, without_hints
 from ocula.schemas.packs import PackSpec
@@ -208,7 +209,9 @@ class OcrLlmExtractor:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         bounded = schema_constraint(schema)
-        lines = doc_lines(pages)
+        upright = [as_upright(p) for p in pages]  # a page read turned is reasoned about upright
+        read = [p for p, _ in upright]
+        lines = doc_lines(read)
         locale = page_locale(lines, opts.packs, bounded.schema)  # given, or detected from the page's text
         grounded = grounded_schema(bounded.schema, lines, locale.packs) if opts.grounded else None
         spec = grounded.schema if grounded else bounded.schema
@@ -257,7 +260,9 @@ class OcrLlmExtractor:
             schema,
             self.model,
             value=value,
-            fields=fields,
+            fields=fields_to_page(
+                fields, {p.page: t for p, (_, t) in zip(pages, upright, strict=True) if p.orientation}
+            ),
             attempts=attempts,
             timings=timings,
             source=source,

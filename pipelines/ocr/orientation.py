@@ -27,7 +27,7 @@ import numpy as np
 from ocula.adapters.ocr.base import OCREngine
 from ocula.adapters.orientation import ANGLES, OrientationClassifier, PageOrientation, RapidOrientationClassifier
 from ocula.pipelines.ocr.reading_order import sort_lines
-from ocula.schemas import Line, OCRPage, PageTransform
+from ocula.schemas import FieldResult, Line, OCRPage, PageTransform
 
 Orientation = Literal["auto", 0, 90, 180, 270]
 
@@ -82,6 +82,48 @@ def to_original(result: OCRPage, transform: PageTransform, angle: int) -> OCRPag
     width, height = transform.src_size
     lines = [_line_to_page(line, transform) for line in result.lines]
     return result.model_copy(update={"lines": lines, "width": width, "height": height, "orientation": angle})
+
+
+def _line_to_input(line: Line, transform: PageTransform) -> Line:
+    return line.model_copy(
+        update={
+            "box": transform.to_input(line.box).with_page(line.box.page),
+            "polygon": _points_to_input(line.polygon, transform),
+            "words": [
+                w.model_copy(update={"box": transform.to_input(w.box).with_page(w.box.page)}) for w in line.words
+            ],
+        }
+    )
+
+
+def as_upright(page: OCRPage) -> tuple[OCRPage, PageTransform]:
+    """A reading of a page that lay turned (`page.orientation`) with its boxes as on the upright page, and the
+    transform from the page's pixels to the upright page's (`to_page` maps a box back)."""
+    transform = PageTransform.rotate90((page.width, page.height), (page.orientation // 90) % 4)
+    if not page.orientation:
+        return page, transform
+    width, height = transform.dst_size
+    update = {
+        "lines": [_line_to_input(line, transform) for line in page.lines],
+        "regions": [
+            r.model_copy(update={"box": transform.to_input(r.box).with_page(r.box.page)}) for r in page.regions
+        ],
+        "width": int(width),
+        "height": int(height),
+        "orientation": 0,
+    }
+    return page.model_copy(update=update), transform
+
+
+def fields_to_page(fields: dict[str, FieldResult], transforms: dict[int, PageTransform]) -> dict[str, FieldResult]:
+    """Field results whose boxes are on upright pages, with every box mapped back to its page's own pixels."""
+    out = {}
+    for path, result in fields.items():
+        box = result.box
+        if box is not None and box.page in transforms:
+            result = result.model_copy(update={"box": transforms[box.page].to_page(box).with_page(box.page)})
+        out[path] = result
+    return out
 
 
 def reading_order(lines: Sequence[Line], angle: int, size: tuple[int, int]) -> list[Line]:
@@ -163,7 +205,9 @@ def with_orientation(engine: OCREngine, orientation: str | int | None, **options
 __all__ = [
     "Orientation",
     "UprightOCR",
+    "as_upright",
     "default_classifier",
+    "fields_to_page",
     "parse_orientation",
     "read_score",
     "reading_order",
