@@ -18,6 +18,7 @@ from ocula.adapters.ocr import DEFAULT_OCR
 from ocula.model_cache import load_model
 from ocula.pipelines.extract.engine import Engine, EngineName, make_extractor
 from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions
+from ocula.pipelines.extract.schema_check import check_schema
 from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
 from ocula.schemas.packs.detect import parse_locales
@@ -96,6 +97,7 @@ def extract(
             raise ValueError("give locale= or packs=, not both")
         options["packs"] = parse_locales(locale)
     schema_cls = resolve_schema(schema)
+    check_schema(schema_cls, grounded_text=False)  # a SchemaError before the model loads or the source is read
     # engine="vlm" is the user saying that the model reads images (a served model cannot tell)
     load_options = image_load_options(model) if engine == Engine.VLM else {}
     if adapter is not None:
@@ -116,6 +118,7 @@ def extract(
     chosen, extractor = make_extractor(engine, llm, opts, reader, boxes=boxes, orientation=orientation)
     if chosen is Engine.OCR_LLM:
         refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text
+        check_schema(schema_cls, grounded_text=grounded)
     document = _document(source, dpi, pages)
     if not per_page:
         return extractor.run(document, schema_cls)

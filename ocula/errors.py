@@ -8,6 +8,7 @@ from ocula.schemas.errors import (
     ServerError,
     ServerTimeout,
     ServerUnreachable,
+    UngroundedField,
     ValidationFailed,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "ServerError",
     "ServerTimeout",
     "ServerUnreachable",
+    "UngroundedField",
     "ValidationFailed",
 ]

@@ -154,8 +154,14 @@ class _Walker:
 
     def _object(self, node: dict[str, Any], path: str) -> None:
         props = node.get("properties", {})
-        node["properties"] = {k: self.visit(v, f"{path}.{k}") for k, v in props.items()}
         extra = node.get("additionalProperties")
+        if "properties" not in node and (extra is True or extra == {} or extra is None):
+            raise SchemaError(
+                path,
+                "an open dict (dict, dict[str, Any]) cannot be bounded by a grammar and would always come back "
+                "empty; give its values a type (dict[str, str]) or name its fields in a model",
+            )
+        node["properties"] = {k: self.visit(v, f"{path}.{k}") for k, v in props.items()}
         if isinstance(extra, dict) and extra:
             # keys bounded too: a pattern property of bounded length instead of any additional key
             value = self.visit(extra, f"{path}.*")

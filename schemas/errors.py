@@ -64,3 +64,19 @@ class ValidationFailed(OculaError):
     def __init__(self, message: str, attempts: list[Any]) -> None:
         self.attempts = attempts
         super().__init__(message)
+
+
+class UngroundedField(ValidationFailed):
+    """Required fields with no candidate on the page: nothing printed could be their value, and Ocula does not
+    make one up. `fields` are their paths; `no_text` is True when the page held no text at all."""
+
+    def __init__(self, schema: str, fields: list[str], attempts: list[Any], *, no_text: bool = False) -> None:
+        self.fields = list(fields)
+        self.no_text = no_text
+        where = NO_TEXT if no_text else "no candidate on the page"
+        names = ", ".join(repr(f) for f in self.fields)
+        super().__init__(f"{schema}: {where} for required field(s) {names} (UngroundedField)", attempts)
+
+
+NO_TEXT = "no text found on the page"
+"""The error an extraction carries when its pages held no text at all."""

@@ -96,9 +96,42 @@ def _array_to_uint8(a: np.ndarray, source: str) -> np.ndarray:
 
 
 # decoding -------------------------------------------------------------------------------------------
+_HEADERS = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+)
+
+
+def _unidentified(data: str | bytes | None) -> str:
+    """Why PIL could not open an image: a known format's header with no pixels (a 0-width PNG), a known
+    format's header it cannot read, or no image format at all."""
+    head = b""
+    try:
+        if isinstance(data, bytes):
+            head = data[:32]
+        elif isinstance(data, str):
+            with open(data, "rb") as f:
+                head = f.read(32)
+    except OSError:
+        pass
+    fmt = next((name for magic, name in _HEADERS if head.startswith(magic)), None)
+    if fmt is None:
+        return "not an image or PDF (unknown format)"
+    if fmt == "PNG" and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        if width == 0 or height == 0:
+            return f"empty image: the PNG header says {width}x{height} pixels"
+    return f"invalid {fmt} image: its header cannot be read (no pixels, or a corrupt header)"
+
+
 @contextmanager
-def decoding(source: str, max_pixels: int | None) -> Iterator[None]:
-    """Run PIL under our pixel limit and turn its exceptions into one-line `InputError`s."""
+def decoding(source: str, max_pixels: int | None, data: str | bytes | None = None) -> Iterator[None]:
+    """Run PIL under our pixel limit and turn its exceptions into one-line `InputError`s (`data`: the file or
+    bytes being decoded, to say why a header was not recognised)."""
     try:
         with pil_pixel_limit(max_pixels):
             yield
@@ -107,7 +140,7 @@ def decoding(source: str, max_pixels: int | None) -> Iterator[None]:
     except Image.DecompressionBombError:
         raise InputError(source, f"image {over_limit(max_pixels)}") from None
     except UnidentifiedImageError:
-        raise InputError(source, "not an image or PDF (unknown format)") from None
+        raise InputError(source, _unidentified(data)) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error) as err:
         raise InputError(source, f"truncated or corrupt image ({err})") from None
 
@@ -141,7 +174,7 @@ def image_document(
     Multi-page TIFFs have one page per frame, decoded when asked for; other formats have one page
     (the first frame of an animation). The first selected page is decoded now so bad input fails early.
     """
-    with decoding(source, max_pixels), _open(data) as img:
+    with decoding(source, max_pixels, data), _open(data) as img:
         fmt = img.format or "unknown"
         is_tiff = fmt == "TIFF"
         count = getattr(img, "n_frames", 1) if is_tiff else 1

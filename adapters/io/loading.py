@@ -74,7 +74,10 @@ def _read_head(path: str, source: str) -> bytes:
     p = Path(path)
     try:
         if p.is_dir():
-            raise InputError(source, "is a folder, not a file")
+            listable = os.access(p, os.R_OK | os.X_OK)
+            raise InputError(source, "is a folder, not a file" if listable else "a folder that cannot be listed")
+        if p.is_symlink() and not p.exists():
+            raise InputError(source, f"broken link (to {os.readlink(p)}, which does not exist)")
         with p.open("rb") as f:
             head = f.read(_SNIFF_BYTES)
     except FileNotFoundError:

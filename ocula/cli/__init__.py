@@ -41,6 +41,22 @@ def error_reason(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
+def check_pages(value: str | None) -> str | None:
+    """A `--pages` callback: bad page-range syntax ("0", "3-1", "x") is a usage error (exit code 2) before any
+    work; whether the pages exist is checked per document."""
+    if value is not None:
+        from ocula.adapters.io import parse_page_ranges
+
+        try:
+            parse_page_ranges(value)
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+    return value
+
+
+PAGES_HELP = 'Pages to read, 1-based: "1-3,5" or "4-" (to the end).'
+
+
 def _register() -> None:
     """Import every module of this package; each adds its command to `app`."""
     for info in pkgutil.iter_modules(__path__):

@@ -10,16 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
+from ocula.adapters.models import registry
 from ocula.adapters.models.bundled import BUNDLED
 from ocula.adapters.models.lora.load import read_adapter
 from ocula.adapters.ocr import DEFAULT_OCR, check_engine_name, engine_names
-from ocula.cli import app
+from ocula.cli import PAGES_HELP, app, check_pages
 from ocula.errors import OculaError
 from ocula.model_cache import DEFAULT_MODEL, load_model
 from ocula.pipelines.batch.extract import PipelineExtract
 from ocula.pipelines.batch.runner import run_batch
 from ocula.pipelines.batch.writers import FORMATS
-from ocula.pipelines.extract.engine import ENGINES
+from ocula.pipelines.extract.engine import ENGINES, Engine
+from ocula.pipelines.extract.schema_check import check_schema
 from ocula.pipelines.ocr.orientation import parse_orientation
 from ocula.schema_loader import resolve_schema
 from ocula.schemas.packs.detect import locale_packs, parse_locales
@@ -45,6 +47,17 @@ def _engines(values: list[str]) -> tuple[str | None, bool]:
     if len(set(chosen)) > 1:
         raise _usage(f"--engine {' and '.join(chosen)}: give one of {', '.join(ENGINES)}")
     return (chosen[0] if chosen else None), "ray" in values
+
+
+def _reads_text(engine: str | None, model: str) -> bool:
+    """Whether the values will be chosen among the page's OCR text: the ocr+llm engine, named or the model's
+    own (a llama.cpp model reads no images); a model that must load to tell is checked per document."""
+    if engine is not None:
+        return engine == Engine.OCR_LLM
+    try:
+        return registry.default_backend(model) == registry.LLAMACPP
+    except OculaError:
+        return False
 
 
 def _error_line(record: dict[str, Any]) -> str:
@@ -115,6 +128,7 @@ def extract(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl, or also csv / parquet next to --out.")] = "jsonl",
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
+    pages: Annotated[str | None, typer.Option("--pages", callback=check_pages, help=PAGES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors only.")] = False,
     ray_address: Annotated[
         str | None,
@@ -176,6 +190,10 @@ def extract(
         decoding = decoding or info.meta.get("extract_options", {}).get("decoding")
     else:
         name = model or DEFAULT_MODEL
+    try:  # once, before any document is read
+        check_schema(schema_cls, grounded_text=_reads_text(extraction_engine, name))
+    except OculaError as err:
+        raise _usage(f"--schema {schema}: {err}") from None
     # on Ray each actor's threads follow the CPUs it reserves (see batch_ray)
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 and not on_ray else None
     extractor = PipelineExtract(
@@ -186,6 +204,7 @@ def extract(
         max_attempts=max_attempts,
         per_page=per_page,
         dpi=dpi,
+        pages=pages,
         threads=threads,
         loader=load_model,
         adapter=str(adapter) if adapter is not None else None,

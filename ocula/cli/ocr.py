@@ -14,7 +14,7 @@ import typer
 
 from ocula.adapters.io.document import Page
 from ocula.adapters.ocr import DEFAULT_OCR, OCREngine, engine_names, get_engine, is_available
-from ocula.cli import app, error_reason
+from ocula.cli import PAGES_HELP, app, check_pages, error_reason
 from ocula.errors import OculaError
 from ocula.schemas import OCRPage
 from ocula.schemas.ocr_export import to_hocr, to_markdown, to_text
@@ -159,7 +159,7 @@ def ocr(
         ),
     ] = "auto",
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
-    pages: Annotated[str | None, typer.Option("--pages", help='Pages to read, 1-based, e.g. "1-3,5".')] = None,
+    pages: Annotated[str | None, typer.Option("--pages", callback=check_pages, help=PAGES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Read the text of each document with line and word boxes (one JSON line per document by default)."""

@@ -9,19 +9,9 @@ import cv2
 import numpy as np
 import typer
 
-from ocula.adapters.io import Document, iter_sources, load_document, parse_page_ranges
-from ocula.cli import app
+from ocula.adapters.io import Document, iter_sources, load_document
+from ocula.cli import PAGES_HELP, app, check_pages
 from ocula.errors import OculaError
-
-
-def _check_pages(value: str | None) -> str | None:
-    """Reject bad page-range syntax before any work (exit code 2); ranges are checked per document."""
-    if value is not None:
-        try:
-            parse_page_ranges(value)
-        except ValueError as err:
-            raise typer.BadParameter(str(err)) from None
-    return value
 
 
 def _write_png(path: Path, rgb: np.ndarray) -> None:
@@ -54,9 +44,7 @@ def render(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for <stem>-p<N>.png (N from 1).")],
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
-    pages: Annotated[
-        str | None, typer.Option(callback=_check_pages, help='Pages to render, 1-based: "1-3,5" or "4-".')
-    ] = None,
+    pages: Annotated[str | None, typer.Option(callback=check_pages, help=PAGES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Render every page of every input to a PNG.

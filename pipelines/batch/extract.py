@@ -54,6 +54,7 @@ class PipelineExtract:
     max_attempts: int = 3
     per_page: bool = False
     dpi: int = 150
+    pages: str | None = None  # the user's 1-based "1-3,5" (every page when None)
     grounded: bool = True
     threads: int | None = None
     loader: ModelLoader | None = None
@@ -78,6 +79,7 @@ class PipelineExtract:
             | ({"decoding": self.decoding} if self.decoding != "ranked" else {})
             | ({"locale": list(self.locale)} if self.locale is not None else {})
             | ({"orientation": self.orientation} if self.orientation != "auto" else {})
+            | ({"pages": self.pages} if self.pages is not None else {})
         )
 
     def _adapter_identity(self) -> dict[str, Any]:
@@ -139,7 +141,7 @@ class PipelineExtract:
     def read(self, path: Path) -> ReadDocument:
         """Load the document; OCR its pages when the engine reads OCR text."""
         self.setup()
-        document = load_document(path, dpi=self.dpi)
+        document = load_document(path, dpi=self.dpi, pages=self.pages)
         read = ReadDocument(document)
         if self._state["engine"] == Engine.OCR_LLM:
             extractor: OcrLlmExtractor = self._state["extractor"]

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ocula.schemas import Extraction
+from ocula.schemas.errors import NO_TEXT
 
 Record = dict[str, Any]
 
@@ -71,18 +72,39 @@ def _field(result: Any, prefix: str) -> tuple[str, Record]:
         "box": [box.x0, box.y0, box.x1, box.y1] if box is not None else None,
         "confidence": result.confidence,
         "source": result.source.kind,
-    }
+        "mechanism": result.mechanism,
+    } | ({"error": result.error} if not result.valid else {})
+
+
+def _settled(extraction: Extraction[Any]) -> bool:
+    """Whether an extraction has a value, or failed only for required fields with no candidate on the page
+    (`UngroundedField`, mechanism `not_found`): everything the page vouches for validated."""
+    if extraction.value is not None:
+        return True
+    missing = {p for p, f in extraction.fields.items() if f.mechanism == "not_found" and not f.valid}
+    return bool(missing) and all(e == NO_TEXT or e.split(":", 1)[0] in missing for e in extraction.errors)
 
 
 def _value(extraction: Extraction[Any]) -> Any:
     value = extraction.value
+    if value is None and extraction.attempts and _settled(extraction):
+        try:  # the last answer: what the page vouches for, null where it holds nothing
+            data = json.loads(extraction.attempts[-1].raw)
+        except ValueError:
+            return None
+        for path, result in extraction.fields.items():
+            if isinstance(data, dict) and "/" not in path and result.mechanism == "not_found":
+                data.setdefault(path, None)
+        return data
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else _jsonable(value)
 
 
 def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[Extraction[Any]]) -> Record:
     """The JSON line of a document: status ok when every extraction validated and nothing in it is flagged,
-    partial when every extraction has a value but some of it is flagged (a list of items that does not add up),
-    else error; `error` holds the reasons.
+    partial when every extraction has a value but some of it is flagged (a list of items that does not add up)
+    or lacks only required fields the page holds no candidate for (`UngroundedField`: their field entries say
+    mechanism `not_found` and the error, the value holds null for them), else error; `error` holds the reasons.
+    Each field entry says what decided it (`mechanism`).
 
     A per-page run (a list of extractions) gives `value` as a list (one per page) and field paths
     prefixed with `p<N>.` (N from 1).
@@ -111,7 +133,7 @@ def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[
     return {
         "source": source,
         "key": key,
-        "status": "ok" if ok else ("partial" if parts and all(p.value is not None for p in parts) else "error"),
+        "status": "ok" if ok else ("partial" if parts and all(_settled(p) for p in parts) else "error"),
         "value": [_value(p) for p in parts] if many else _value(parts[0]),
         "fields": fields,
         "attempts": attempts,

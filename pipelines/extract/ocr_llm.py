@@ -22,14 +22,16 @@ from ocula.adapters.ocr.base import OCREngine
 from ocula.pipelines.extract.lists import EmptyObject, RowLists
 from ocula.pipelines.extract.locale import page_locale
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
+from ocula.pipelines.extract.ungrounded import mark_not_found, ungrounded_paths
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.evidence import ground_fields
-from ocula.pipelines.grounding.grammar import GroundedSchema, grounded_schema
+from ocula.pipelines.grounding.grammar import GroundedSchema, grounded_schema, refuse_free_text
 from ocula.pipelines.grounding.lines import DocLine, doc_lines
 from ocula.pipelines.grounding.rank import Ranking, rank_fields
 from ocula.pipelines.ocr.orientation import as_upright, fields_to_page
 from ocula.schemas import Attempt, Extraction, FieldResult, ModelInfo, OCRPage, ValidationFailed
 from ocula.schemas.constraints import SchemaConstraint, bounded_schema, without_hints
+from ocula.schemas.errors import UngroundedField
 from ocula.schemas.packs import PackSpec
 
 AttemptHook = Callable[[Attempt], None]
@@ -113,7 +115,9 @@ def finish_extraction(
     """The decoded value, its per-field results (grounded in `lines` where `grounded` is given) and errors.
 
     A value still invalid after every attempt raises `ValidationFailed` (`on_error="raise"`), or comes back as
-    None with the last attempt's errors, marked on the fields they name (`on_error="partial"`).
+    None with the last attempt's errors, marked on the fields they name (`on_error="partial"`). A required
+    field with no candidate on the page is an `UngroundedField` (raised, or its error and mechanism
+    `not_found` on its field result); a page with no text at all says so in the errors.
     """
     fields: dict[str, FieldResult] = {}
     errors: list[str] = []
@@ -124,6 +128,9 @@ def finish_extraction(
             fields = {}
     if value is None:
         last = attempts[-1].errors if attempts else ["no attempt"]
+        missing = ungrounded_paths(last, grounded, no_text=not lines)
+        if options.on_error == "raise" and missing:
+            raise UngroundedField(schema.__name__, missing, attempts, no_text=not lines)
         if options.on_error == "raise":
             raise ValidationFailed(
                 f"{schema.__name__}: still invalid after {len(attempts)} attempt(s): {'; '.join(last)}", attempts
@@ -134,6 +141,8 @@ def finish_extraction(
             if bad:
                 result.valid = False
                 result.error = "; ".join(bad)
+    if grounded is not None:
+        errors = mark_not_found(fields, grounded, errors, no_text=not lines)
     return value, fields, errors
 
 
@@ -209,6 +218,8 @@ class OcrLlmExtractor:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         bounded = schema_constraint(schema)
+        if opts.grounded:
+            refuse_free_text(bounded.schema)
         upright = [as_upright(p) for p in pages]  # a page read turned is reasoned about upright
         read = [p for p, _ in upright]
         lines = doc_lines(read)
@@ -219,7 +230,7 @@ class OcrLlmExtractor:
         timings["prepare"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         ranking = None
-        if grounded is not None and opts.decoding == "ranked" and self.model.can_score:
+        if grounded is not None and lines and opts.decoding == "ranked" and self.model.can_score:
             ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
         # lists of objects are a choice of the page's table rows; the JSON pass writes the other fields
         lists = (
@@ -227,7 +238,9 @@ class OcrLlmExtractor:
         )
         check = partial(lists.validate, schema, context=opts.validation_context) if lists else None
         unlisted = lists.without if lists else (lambda spec: spec)
-        writer = EmptyObject() if lists is not None and lists.covers(bounded.schema) else self.model
+        # a page with no text leaves nothing to choose: the model writes nothing, and nothing is made up
+        blank = grounded is not None and not lines
+        writer = EmptyObject() if blank or (lists is not None and lists.covers(bounded.schema)) else self.model
         max_tokens = opts.max_new_tokens or bounded.max_tokens
         attempts: list[Attempt] = []
         value = gen = None
@@ -242,8 +255,13 @@ class OcrLlmExtractor:
                 first,  # type: ignore[arg-type]
                 check,
             )
-        if value is None:  # the JSON pass, or the ranked values did not validate: decode over all candidates
-            retry = ExtractOptions(**{**vars(opts), "max_attempts": max(1, opts.max_attempts - len(attempts))})
+        # a required field with no candidate on the page can only be null: no retry would make the answer valid
+        doomed = grounded is not None and (
+            not lines or bool(set(grounded.ungrounded) & set(bounded.schema.get("required", [])))
+        )
+        if value is None and not (doomed and attempts):  # the JSON pass, or the ranked values did not validate
+            tries = 1 if doomed else max(1, opts.max_attempts - len(attempts))
+            retry = ExtractOptions(**{**vars(opts), "max_attempts": tries})
             constraint = _constraint(unlisted(spec))
             value, more, gen = decode_with_retry(writer, schema, messages, constraint, max_tokens, retry, check)
             attempts += [a.model_copy(update={"index": a.index + len(attempts)}) for a in more]

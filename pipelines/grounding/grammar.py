@@ -3,8 +3,10 @@ take text printed on the page (the candidates of the leaf's kind), and the map b
 to the lines it came from.
 
 Hallucinated strings are impossible by construction: the grammar has no way to spell a value that is not
-on the page. The trade-off: a value the OCR misread cannot be corrected by the model, and a value that is
-not printed (derived, translated, summed) cannot be produced; such fields should be plain (`grounded=False`).
+on the page, and a leaf with no candidate on the page can only be null (a required one is then reported
+as an `UngroundedField`, never filled with a made-up value). The trade-off: a value the OCR misread cannot
+be corrected by the model, and a value that is not printed (derived, translated, summed) cannot be
+produced; such fields should be plain (`grounded=False`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ocula.pipelines.grounding.labels import LabelChoice, LabelHit, find_labels,
 from ocula.pipelines.grounding.lines import Candidate, DocLine
 from ocula.pipelines.grounding.names import prefer_legal_names
 from ocula.pipelines.grounding.values import finders
+from ocula.schemas.errors import SchemaError
 from ocula.schemas.kinds import (
     AFTER_KEY,
     EXCLUDE_KEY,
@@ -48,7 +51,7 @@ class GroundedSchema:
     # (kind, value as it appears in JSON) -> candidates that spell it
     index: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
     kinds: dict[str, Kind] = field(default_factory=dict)  # leaf name -> kind used
-    ungrounded: list[str] = field(default_factory=list)
+    ungrounded: list[str] = field(default_factory=list)  # leaf names with no candidate: null in the grammar
     rules: Rules = field(default_factory=default_rules)  # the rule packs the candidates were found under
     # leaf name -> its candidates beside a printed label (`labels.py`), for fields whose values came from one
     labels: dict[str, LabelChoice] = field(default_factory=dict)
@@ -124,6 +127,9 @@ class _Builder:
         if typ == "array":
             if "items" in node:
                 node["items"] = self.visit(node["items"], name)
+                if node["items"].get("type") == "null":  # nothing on the page to list
+                    node["maxItems"] = 0
+                    node.pop("minItems", None)
                 if _is_object(node["items"]):
                     # a row of a table carries an amount: no more rows than lines with an amount on them
                     rows = len({c.line_ids[0] for c in self.cands("amount")})
@@ -144,8 +150,11 @@ class _Builder:
             grounded = self._enum(node, name, "text")  # a required string: any line of the page
             if grounded is not None:
                 return grounded
+        # no candidate on the page: the leaf can only be null, never a value the model makes up (a required
+        # field then fails validation and is reported as an `UngroundedField`)
         self.out.ungrounded.append(name)
-        return node
+        keep = {k: v for k, v in node.items() if k in ("title", "description")}
+        return {**keep, "type": "null"}
 
     def _enum(self, node: dict[str, Any], name: str, kind: Kind) -> dict[str, Any] | None:
         self.out.kinds[name] = kind
@@ -186,6 +195,44 @@ class _Builder:
             return None
         keep = {k: v for k, v in node.items() if k in ("title", "description")}
         return {**keep, "enum": values}
+
+
+def free_text_fields(bounded: dict[str, Any]) -> list[str]:
+    """Paths of a bounded schema's parts whose text only the model could write, never a page candidate: the
+    keys of a dict (`dict[str, int]`), bounded by the grammar but not by the page."""
+    defs = bounded.get("$defs", {})
+    found: list[str] = []
+
+    def walk(node: Any, path: str, seen: tuple[str, ...]) -> None:
+        if not isinstance(node, dict):
+            return
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                walk(defs.get(name), path, (*seen, name))
+            return
+        if node.get("patternProperties"):
+            found.append(path or "(object)")
+        for key in ("anyOf", "allOf", "oneOf", "prefixItems"):
+            for sub in node.get(key, []):
+                walk(sub, path, seen)
+        walk(node.get("items"), f"{path}[]", seen)
+        for name, sub in node.get("properties", {}).items():
+            walk(sub, f"{path}.{name}" if path else name, seen)
+
+    walk(bounded, "", ())
+    return found
+
+
+def refuse_free_text(bounded: dict[str, Any]) -> None:
+    """`SchemaError` naming the first field whose text the grounded grammar cannot take from the page."""
+    paths = free_text_fields(bounded)
+    if paths:
+        raise SchemaError(
+            paths[0],
+            "a dict's keys would be written by the model, not read from the page (no value without evidence); "
+            "name the fields in a model, use list[...] of a model, or extract with grounded=False",
+        )
 
 
 def _is_object(node: dict[str, Any]) -> bool:

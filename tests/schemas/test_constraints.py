@@ -125,3 +125,30 @@ def test_budget_grows_with_bounds():
     large = bounded_schema(Doc, Bounds(max_string=100, max_items=20))
     assert small.max_chars < large.max_chars
     assert json.loads(small.json) == small.schema
+
+
+@pytest.mark.parametrize("shape", [dict[str, Any], dict], ids=["dict[str, Any]", "dict"])
+def test_an_open_dict_is_refused_naming_its_field(shape: Any) -> None:
+    class Open(BaseModel):
+        title: str
+        meta: shape  # type: ignore[valid-type]
+
+    with pytest.raises(SchemaError, match="open dict") as err:
+        bounded_schema(Open)
+    assert err.value.field == "$.meta"
+
+
+def test_a_dict_of_typed_values_stays_bounded() -> None:
+    class Typed(BaseModel):
+        counts: dict[str, int]
+
+    node = bounded_schema(Typed).schema["properties"]["counts"]
+    assert node["additionalProperties"] is False and node["maxProperties"] == Bounds().max_properties
+    assert list(node["patternProperties"].values()) == [{"type": "integer", "minimum": -1e12, "maximum": 1e12}]
+
+
+def test_an_empty_model_is_not_an_open_dict() -> None:
+    class Empty(BaseModel):
+        pass
+
+    assert bounded_schema(Empty).schema["additionalProperties"] is False

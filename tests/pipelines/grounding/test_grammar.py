@@ -134,3 +134,40 @@ def test_receipt_total_is_the_amount_after_cash_rounding():
     assert totals(rows) == [45.34]  # the adjustment is not the total
     assert totals([*rows, "Rounding RM 45.35", "CREDIT RM 45.35"]) == [45.35]
     assert totals([*rows, "Rounding RM 48.35"]) == [45.34]  # too far from the total to be its rounding
+
+
+def test_required_field_with_no_text_on_the_page_can_only_be_null():
+    """No candidate at all (a blank page): the grammar offers null, never a free string the model could invent."""
+
+    class Need(BaseModel):
+        company: str
+        tags: list[str] = Field(min_length=1)
+        total: Decimal
+
+    g = grounded_schema(bounded_schema(Need).schema, [])
+    props = g.schema["properties"]
+    assert props["company"] == {"title": "Company", "type": "null"}
+    assert all(alt == {"type": "null"} for alt in props["total"]["anyOf"])  # a Decimal: one alternative or two
+    assert props["tags"]["maxItems"] == 0 and "minItems" not in props["tags"]
+    assert set(g.ungrounded) == {"company", "tags", "total"}
+
+
+def test_a_dict_on_the_grounded_engine_is_refused_naming_its_field():
+    import pytest
+
+    from ocula.pipelines.grounding.grammar import free_text_fields, refuse_free_text
+    from ocula.schemas.errors import SchemaError
+
+    class Inner(BaseModel):
+        counts: dict[str, int]
+
+    class Outer(BaseModel):
+        name: str
+        inner: Inner | None = None
+
+    bounded = bounded_schema(Outer).schema
+    assert free_text_fields(bounded) == ["inner.counts"]
+    with pytest.raises(SchemaError, match="keys would be written by the model") as err:
+        refuse_free_text(bounded)
+    assert err.value.field == "inner.counts"
+    refuse_free_text(bounded_schema(R).schema)  # no dict: nothing to refuse
