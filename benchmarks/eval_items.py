@@ -9,6 +9,11 @@ their ratio; the four fields' accuracy under both (SROIE rules); on the receipts
 the items scored by `item_scoring.py` (count exact, amount and description F1, quantity accuracy) and how many
 lists came back flagged as inconsistent; and the two sample documents: the invoice's items with its sum
 validator, and the receipt's.
+
+As `ocula.extract` does by default, the schema with a list of objects (`receipt`) gets the page's layout regions
+(the bundled layout model: its tables bound the item rows, `ocula.pipelines.ocr.regions`); `--layout off` leaves
+them out. The layout model's seconds per page are reported, and on the first `--share` receipts the OCR is run
+again in the same run so that the layout model's time is given as a share of the OCR time.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ocula.adapters.io.loading import load_document
 from ocula.model_cache import load_model
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
+from ocula.pipelines.ocr.regions import add_regions
 from ocula.schemas import OCRPage
 from ocula.schemas.ready import Invoice, Receipt, SroieReceipt
 
@@ -49,13 +56,16 @@ def extract(model: Any, pages: list[OCRPage], schema: type[BaseModel]) -> tuple[
     return value, result, took
 
 
-def sample(model: Any, name: str, schema: type[BaseModel], truth: list[dict[str, Any]], engine: Any) -> dict[str, Any]:
+def sample(
+    model: Any, name: str, schema: type[BaseModel], truth: list[dict[str, Any]], engine: Any, layout: bool
+) -> dict[str, Any]:
     """One sample document: its items scored, whether it validated (an invoice's sum validator included) and
     whether the list was flagged."""
     from ocula.adapters.io.loading import load_document
 
     page = next(load_document(ROOT / "samples" / name).pages())
     pages = [engine.read(page.image, 0)]
+    pages = [add_regions(pages[0], page.image)] if layout else pages
     value, result, took = extract(model, pages, schema)
     score = ItemScore()
     row = score.add(name, (value or {}).get("items", []), truth)
@@ -84,15 +94,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     extract(model, [first], Receipt)  # warm up: compile and prompt cache
     extract(model, [first], SroieReceipt)
     seconds: dict[str, list[float]] = {name: [] for name in SCHEMAS}
+    layout = args.layout == "auto"
+    layout_seconds: list[float] = []
+    share: list[tuple[float, float]] = []  # (layout, OCR) seconds of the same page in this run
     correct = {name: dict.fromkeys(FIELDS, 0) for name in SCHEMAS}
     items, flagged, rows = ItemScore(), 0, []
     for n, image in enumerate(images):
         page, _ = ocr_pages(image, cache, engine)
         key = json.loads((data / "key" / f"{image.stem}.json").read_text())
+        listed = page
+        if layout:
+            pixels = next(load_document(image).pages()).image
+            start = time.perf_counter()
+            listed = add_regions(page, pixels)
+            layout_seconds.append(time.perf_counter() - start)
+            if n < args.share:
+                start = time.perf_counter()
+                engine.read(pixels, 0)
+                share.append((layout_seconds[-1], time.perf_counter() - start))
         order = list(SCHEMAS) if n % 2 == 0 else list(SCHEMAS)[::-1]
         row: dict[str, Any] = {"id": image.stem}
         for name in order:
-            value, result, took = extract(model, [page], SCHEMAS[name])
+            value, result, took = extract(model, [listed if name == "receipt" else page], SCHEMAS[name])
             seconds[name].append(took)
             hits = {f: field_correct(f, (value or {}).get(f), key[f]) for f in FIELDS}
             for f in FIELDS:
@@ -111,7 +134,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     n = len(images)
     medians = {name: statistics.median(s) for name, s in seconds.items()}
     samples = {
-        name: sample(model, name, {"invoice": Invoice, "receipt": Receipt}[spec["schema"]], spec["items"], engine)
+        name: sample(
+            model, name, {"invoice": Invoice, "receipt": Receipt}[spec["schema"]], spec["items"], engine, layout
+        )
         for name, spec in truth["samples"].items()
     }
     return {
@@ -120,6 +145,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ocr": args.ocr,
         "seconds_median": medians,
         "time_ratio_receipt_to_sroie": medians["receipt"] / medians["sroie"],
+        "layout": args.layout,
+        "layout_seconds_median": statistics.median(layout_seconds) if layout_seconds else None,
+        "layout_share_of_ocr": sum(a for a, _ in share) / sum(b for _, b in share) if share else None,
+        "layout_share_pages": len(share),
         "fields": {
             name: {**{f: c / n for f, c in hits.items()}, "mean": sum(hits.values()) / (4 * n)}
             for name, hits in correct.items()
@@ -139,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=0, help="only the first N receipts (0: all)")
+    parser.add_argument("--layout", choices=("auto", "off"), default="auto", help="layout regions for lists")
+    parser.add_argument("--share", type=int, default=5, help="receipts whose OCR is timed again beside the layout")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     if not Path(args.data).is_dir():

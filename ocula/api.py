@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -17,8 +18,10 @@ from ocula.adapters.models.registry import image_load_options
 from ocula.adapters.ocr import DEFAULT_OCR
 from ocula.model_cache import load_model
 from ocula.pipelines.extract.engine import Engine, EngineName, make_extractor
+from ocula.pipelines.extract.lists import list_fields
 from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions
 from ocula.pipelines.extract.schema_check import check_schema
+from ocula.pipelines.ocr.regions import check_labels, with_regions
 from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
 from ocula.schemas.packs.detect import parse_locales
@@ -75,6 +78,8 @@ def extract(
     pages: str | list[int] | None = None,
     adapter: str | os.PathLike[str] | None = None,
     locale: str | list[str] | None = None,
+    layout: bool | None = None,
+    exclude_regions: Sequence[str] = (),
     **options: Any,
 ) -> Extraction[Any] | list[Extraction[Any]]:
     """Extract `schema` from a document or photo; one `Extraction` (or one per page with `per_page=True`).
@@ -91,7 +96,14 @@ def extract(
     Without it the locale is detected from each page's text (the packs whose label words, dated month names,
     currency markers and decimal mark it prints; English as a fallback; `ocula.schemas.packs.detect`), and the
     `Extraction` records it (`locale`, `locales`). `packs=[...]` names any packs (names, .toml files, `Pack`s).
+    `layout` runs the bundled layout model with the OCR (`ocula.pipelines.ocr.regions`): its tables bound the
+    rows of lists of objects, the lines are read in the order of its regions (columns, captions), and the lines
+    in regions named by `exclude_regions` (e.g. `("header", "footer")`) are left out of the extraction. None
+    (default): when the schema has a list of objects or `exclude_regions` names a region.
     """
+    exclude = check_labels(exclude_regions)
+    if exclude and layout is False:
+        raise ValueError("exclude_regions needs the layout model: leave layout=None or set it True")
     if locale is not None:
         if "packs" in options:
             raise ValueError("give locale= or packs=, not both")
@@ -114,7 +126,9 @@ def extract(
         hooks=list(hooks or []),
         **options,
     )
-    reader = partial(ocr_engine, ocr, orientation)
+    if layout is None:
+        layout = bool(exclude) or bool(list_fields(schema_cls.model_json_schema()))
+    reader = partial(_layout_reader, ocr, orientation, exclude) if layout else partial(ocr_engine, ocr, orientation)
     chosen, extractor = make_extractor(engine, llm, opts, reader, boxes=boxes, orientation=orientation)
     if chosen is Engine.OCR_LLM:
         refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text
@@ -123,6 +137,11 @@ def extract(
     if not per_page:
         return extractor.run(document, schema_cls)
     return [extractor.run(_single_page(document, p), schema_cls) for p in document.page_indices]
+
+
+def _layout_reader(name: str, orientation: str | int, exclude: Sequence[str]) -> Any:
+    """The OCR engine with the layout model run on each page (`ocula.pipelines.ocr.regions`)."""
+    return with_regions(ocr_engine(name, orientation), exclude)
 
 
 def _single_page(document: Document, index: int) -> Document:

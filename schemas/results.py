@@ -45,6 +45,11 @@ class OCRPage(BaseModel):
         description="Degrees the page lay turned clockwise (0, 90, 180, 270): it was read turned upright. "
         "Boxes are in the pixels of the page as it lies either way.",
     )
+    regions: list[Detection] = Field(
+        default_factory=list,
+        description="Layout regions of the page (tables, headers, ...) when the layout model was run with the OCR, "
+        "in the page's pixels.",
+    )
 
     @property
     def text(self) -> str:
@@ -56,6 +61,9 @@ class Detection(BaseModel):
     box: BBox
     confidence: float | None = None
     polygon: list[Point] | None = None
+
+
+OCRPage.model_rebuild()
 
 
 class Detections(BaseModel):

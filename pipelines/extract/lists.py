@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,7 +37,7 @@ from ocula.pipelines.grounding.item_choice import (
 from ocula.pipelines.grounding.item_fields import ItemShape, item_shape
 from ocula.pipelines.grounding.lines import DocLine
 from ocula.pipelines.grounding.tables import table_words
-from ocula.schemas import FieldResult, FieldSource, union_all
+from ocula.schemas import BBox, FieldResult, FieldSource, union_all
 from ocula.schemas.packs import Rules
 
 
@@ -133,8 +133,10 @@ class RowLists:
         schema: dict[str, Any],
         lines: Sequence[DocLine],
         rules: Rules,
+        tables: Mapping[int, Sequence[BBox]] | None = None,
     ) -> RowLists | None:
-        """The row lists of a bounded JSON schema's list fields, decided; None when it has no list of objects."""
+        """The row lists of a bounded JSON schema's list fields, decided; None when it has no list of objects.
+        `tables`: the table regions the layout model found, by page (they bound the candidate rows)."""
         names = list_fields(schema)
         if not names:
             return None
@@ -143,7 +145,7 @@ class RowLists:
             shape = item_shape(
                 name, _array(schema["properties"][name]), schema.get("$defs", {}), rules, table_words(rules)
             )
-            cands, totals = candidates(lines, shape, rules)
+            cands, totals = candidates(lines, shape, rules, tables)
             settle_by_sum(cands, shape, totals)
             decide(model, messages, shape, cands)
             out.append(RowList(shape, cands, totals))

@@ -26,6 +26,7 @@ from ocula.pipelines.extract.ungrounded import mark_not_found, ungrounded_paths
 from ocula.pipelines.extract.validate import validate_answer
 from ocula.pipelines.grounding.evidence import ground_fields
 from ocula.pipelines.grounding.grammar import GroundedSchema, grounded_schema, refuse_free_text
+from ocula.pipelines.grounding.layout_tables import page_tables
 from ocula.pipelines.grounding.lines import DocLine, doc_lines
 from ocula.pipelines.grounding.rank import Ranking, rank_fields
 from ocula.pipelines.ocr.orientation import as_upright, fields_to_page
@@ -234,7 +235,9 @@ class OcrLlmExtractor:
             ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
         # lists of objects are a choice of the page's table rows; the JSON pass writes the other fields
         lists = (
-            RowLists.plan(self.model, messages, bounded.schema, lines, grounded.rules) if grounded is not None else None
+            RowLists.plan(self.model, messages, bounded.schema, lines, grounded.rules, page_tables(read))
+            if grounded is not None
+            else None
         )
         check = partial(lists.validate, schema, context=opts.validation_context) if lists else None
         unlisted = lists.without if lists else (lambda spec: spec)

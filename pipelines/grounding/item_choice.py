@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from statistics import mean
@@ -27,9 +27,11 @@ from ocula.adapters.models.base import Message, ModelAdapter
 from ocula.pipelines.grounding.item_checks import PageTotals, page_totals, sum_errors
 from ocula.pipelines.grounding.item_fields import Filled, ItemShape, fill_item
 from ocula.pipelines.grounding.item_rows import ItemRows, item_rows
+from ocula.pipelines.grounding.layout_tables import bound_rows
 from ocula.pipelines.grounding.lines import DocLine
 from ocula.pipelines.grounding.rows import group_rows
 from ocula.pipelines.grounding.tables import table_regions, table_words
+from ocula.schemas import BBox
 from ocula.schemas.packs import Rules
 
 # The model's item-minus-other score above which a row is an item when no row of the page was decided by a
@@ -63,9 +65,12 @@ class RowCandidate:
         return desc or self.item.text
 
 
-def candidates(lines: Sequence[DocLine], shape: ItemShape, rules: Rules) -> tuple[list[RowCandidate], PageTotals]:
+def candidates(
+    lines: Sequence[DocLine], shape: ItemShape, rules: Rules, tables: Mapping[int, Sequence[BBox]] | None = None
+) -> tuple[list[RowCandidate], PageTotals]:
     """The candidate items of the page for `shape`, in page order, with the rules' decisions, and the page's
-    totals (for the consistency checks)."""
+    totals (for the consistency checks). `tables`: the table regions a layout model found, by page; they bound
+    the rows looked at for items (`layout_tables.bound_rows`), not those looked at for totals."""
     words = table_words(rules).with_fields(shape.field_words())
     rows = group_rows(lines, rules)
     widths = {}
@@ -73,7 +78,7 @@ def candidates(lines: Sequence[DocLine], shape: ItemShape, rules: Rules) -> tupl
         on_page = [ln.box for ln in lines if ln.page == page]
         widths[page] = max(b.x1 for b in on_page) - min(b.x0 for b in on_page)
     out: list[RowCandidate] = []
-    for region in table_regions(rows, words):
+    for region in table_regions(bound_rows(rows, tables) if tables else rows, words):
         for item in item_rows(region, shape.anchor, words, widths[region.page]):
             values = fill_item(item, shape, region)
             if values is None:

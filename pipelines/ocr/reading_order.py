@@ -1,4 +1,6 @@
 """Reading order of OCR lines: columns left to right, rows top to bottom, segments left to right in a row.
+With a layout model's regions (`sort_in_regions`), the columns are those of its text regions and a caption is
+read after its figure.
 
 Pure functions over `Line` lists. Rows are found on skew-corrected centres (the page's skew is estimated
 from the line quads), so a slightly rotated receipt still pairs each label with its amount.
@@ -12,11 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 from statistics import median
 
 import numpy as np
 
-from ocula.schemas import Line, union_all
+from ocula.schemas import BBox, Detection, Line, union_all
 
 # rows -------------------------------------------------------------------------------------------
 
@@ -166,8 +169,10 @@ def sort_lines(
     columns: bool = True,
     min_clear: float = 0.6,
     min_column_aspect: float = 6.0,
+    gutters: Sequence[float] | None = None,
 ) -> list[Line]:
-    """Lines in reading order (`columns=False`: rows only; the other options go to `find_column_gaps`).
+    """Lines in reading order (`columns=False`: rows only; the other options go to `find_column_gaps`;
+    `gutters`: the column gutters' x positions, found elsewhere, e.g. from layout regions).
 
     With columns found, lines that cross a gutter (titles, footers) cut the page into bands; within a band
     the columns are read left to right, each row by row; a crossing line is read with the lines of its own
@@ -177,7 +182,10 @@ def sort_lines(
     if not lines:
         return []
     angle = estimate_skew(lines)
-    gaps = find_column_gaps(lines, min_clear=min_clear, min_column_aspect=min_column_aspect) if columns else []
+    if gutters is not None:
+        gaps = sorted(gutters)
+    else:
+        gaps = find_column_gaps(lines, min_clear=min_clear, min_column_aspect=min_column_aspect) if columns else []
     if not gaps:
         return order_rows(lines, angle)
     edges = [-math.inf, *gaps, math.inf]
@@ -196,6 +204,78 @@ def sort_lines(
             remaining = [ln for ln in remaining if ln.box.center[1] > cut.box.y1]
             out.extend(order_rows([*row, cut], angle))
     return out
+
+
+# regions ----------------------------------------------------------------------------------------
+
+# Layout regions that stand in a column of the page body (headers and footers run across it).
+BODY_REGIONS = frozenset({"text", "title", "table", "figure", "caption", "equation"})
+SPANNING = 0.6  # a region at least this share of the body's width spans the columns (a title, a wide figure)
+
+
+def region_gutters(lines: Sequence[Line], regions: Sequence[Detection], min_lines: int = 3) -> list[float]:
+    """x positions of column gutters read from layout regions: gaps between the x extents of the body's narrow
+    regions, with regions on both sides side by side (overlapping in height) and prose-like lines on both sides
+    (as `find_column_gaps` asks, so a receipt's label and amount columns stay one column)."""
+    body = [r.box for r in regions if r.label in BODY_REGIONS]
+    if len(body) < 2:
+        return []
+    left, right = min(b.x0 for b in body), max(b.x1 for b in body)
+    narrow = sorted((b for b in body if b.width < SPANNING * (right - left)), key=lambda b: b.x0)
+    spans: list[list[float]] = []
+    for box in narrow:
+        if spans and box.x0 < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], box.x1)
+        else:
+            spans.append([box.x0, box.x1])
+    gaps = [(a[1] + b[0]) / 2 for a, b in pairwise(spans)]
+    out = []
+    for gap in gaps:
+        lhs = [b for b in narrow if b.x1 <= gap]
+        rhs = [b for b in narrow if b.x0 >= gap]
+        if any(min(a.y1, b.y1) > max(a.y0, b.y0) for a in lhs for b in rhs):
+            out.append(gap)
+    return [g for g in out if _columns_either_side(lines, g, out, 6.0, min_lines)]
+
+
+def _holder(line: Line, regions: Sequence[Detection]) -> int | None:
+    """Index of the smallest region holding at least half of the line's box."""
+    held = [i for i, r in enumerate(regions) if line.box.intersection(r.box) >= 0.5 * max(line.box.area, 1e-6)]
+    return min(held, key=lambda i: regions[i].box.area) if held else None
+
+
+def _figure_of(caption: BBox, regions: Sequence[Detection]) -> int | None:
+    """The figure or table a caption belongs to: the nearest one, above, below or beside it, at most twice the
+    caption's height away."""
+    near = []
+    for i, r in enumerate(regions):
+        if r.label in ("figure", "table"):
+            dx = max(0.0, r.box.x0 - caption.x1, caption.x0 - r.box.x1)
+            dy = max(0.0, r.box.y0 - caption.y1, caption.y0 - r.box.y1)
+            if math.hypot(dx, dy) <= 2 * caption.height:
+                near.append((math.hypot(dx, dy), i))
+    return min(near)[1] if near else None
+
+
+def sort_in_regions(lines: Sequence[Line], regions: Sequence[Detection]) -> list[Line]:
+    """Lines in reading order with the page's layout regions: by `sort_lines` with the column gutters the regions
+    show (`region_gutters`), as given when they show none; then each caption's lines read right after the lines
+    of its figure or table (when it holds text), wherever the caption stands beside it."""
+    lines = list(lines)
+    gutters = region_gutters(lines, regions)
+    ordered = sort_lines(lines, gutters=gutters) if gutters else lines
+    for c, caption in enumerate(regions):
+        if caption.label != "caption":
+            continue
+        figure = _figure_of(caption.box, regions)
+        holder = {id(ln): _holder(ln, regions) for ln in ordered}
+        own = [ln for ln in ordered if holder[id(ln)] == c]
+        if figure is None or not own or not any(holder[id(ln)] == figure for ln in ordered):
+            continue
+        rest = [ln for ln in ordered if holder[id(ln)] != c]
+        last = max(i for i, ln in enumerate(rest) if holder[id(ln)] == figure)
+        ordered = [*rest[: last + 1], *own, *rest[last + 1 :]]
+    return ordered
 
 
 # merging ----------------------------------------------------------------------------------------
