@@ -97,3 +97,12 @@ def test_a_caption_beside_its_figure_is_read_after_the_figures_text():
     order = [figure_text[0], caption[0], figure_text[1]]
     regions = [region("figure", 0, 90, 160, 190), region("caption", 195, 95, 405, 125)]
     assert [ln.text for ln in sort_in_regions(order, regions)] == ["Axis label A", "Axis label B", caption[0].text]
+
+
+def test_extract_refuses_unknown_regions_and_exclusion_without_the_layout_model(tmp_path):
+    import ocula
+
+    with pytest.raises(ValueError, match="regions are"):
+        ocula.extract(tmp_path / "none.png", exclude_regions=["sidebar"])
+    with pytest.raises(ValueError, match="needs the layout model"):
+        ocula.extract(tmp_path / "none.png", exclude_regions=["header"], layout=False)
