@@ -6,8 +6,9 @@
 Runs the public API on every image of `--data/img` and scores (see locale_scoring.py) the total as a number,
 the date (its digits, or its ISO reading) and the company, per language and overall, with seconds per receipt
 (OCR included; one receipt is run before timing so that loading is not charged), the locale the Extraction
-reports it detected ("n/a" while it reports none) and, where the field results name it, the mechanism that
-chose each field. `--given-locale` passes each receipt's true locale as `locale=` (for an API that takes one).
+reports it detected ("n/a" while it reports none), the share of receipts whose detected locale is their own
+(detection right; with `--given-locale` it is the locale given) and, where the field results name it, the
+mechanism that chose each field. `--given-locale` passes each receipt's true locale as `locale=` (for an API that takes one).
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from benchmarks.extraction_info import MISSING, field_results, locale_of, mechanism_of
+    from benchmarks.extraction_info import MISSING, field_results, locale_of, locales_of, mechanism_of
     from benchmarks.locale_scoring import company_correct, date_correct, total_correct
 except ImportError:  # run as a script
-    from extraction_info import MISSING, field_results, locale_of, mechanism_of  # type: ignore[no-redef]
+    from extraction_info import (  # type: ignore[no-redef]
+        MISSING,
+        field_results,
+        locale_of,
+        locales_of,
+        mechanism_of,
+    )
     from locale_scoring import company_correct, date_correct, total_correct  # type: ignore[no-redef]
 
 FIELDS = ("total", "date", "company")
@@ -68,6 +75,7 @@ def score(image: Path, truth: dict[str, Any], extraction: Any) -> dict[str, Any]
         "locale": truth["locale"],
         "layout": truth.get("layout"),
         "locale_detected": (locale_of(extraction) if extraction is not None else None) or MISSING,
+        "locales_applied": (locales_of(extraction) if extraction is not None else None) or MISSING,
         "predicted": {f: predicted.get(f) for f in FIELDS},
         "truth": {f: truth[f] for f in FIELDS},
         "hits": hits,
@@ -139,15 +147,14 @@ def markdown(report: dict[str, Any]) -> str:
         f"Receipts: {report['receipts']}; model {report['model']}, OCR {report['ocr']}; "
         f"median {report['seconds_median'] or 0:.2f} s per receipt (OCR included).",
         "",
-        "| locale | receipts | total right | date right | company right | locale detected |",
-        "|---|---|---|---|---|---|",
+        "| locale | receipts | total right | date right | company right | locale detected | detection right |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, s in report["per_locale"].items():
         detected = ", ".join(f"{k} {v}" for k, v in s["locale_detected"].items())
         bold = "**" if name == "all" else ""
-        out.append(
-            f"| {bold}{name}{bold} | {s['n']} | {s['total']:.2f} | {s['date']:.2f} | {s['company']:.2f} | {detected} |"
-        )
+        scores = f"{s['total']:.2f} | {s['date']:.2f} | {s['company']:.2f}"
+        out.append(f"| {bold}{name}{bold} | {s['n']} | {scores} | {detected} | {s['locale_right']:.2f} |")
     out += ["", "| field:mechanism | fields | right |", "|---|---|---|"]
     for key, m in report["per_mechanism"].items():
         out.append(f"| {key} | {m['n']} | {m['right']} |")

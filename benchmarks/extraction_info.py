@@ -50,5 +50,10 @@ def locale_of(extraction: Any) -> str | None:
     return _text(_attribute(extraction, LOCALE_NAMES))
 
 
+def locales_of(extraction: Any) -> str | None:
+    """Every locale pack an `Extraction` reports it was read under (`de+en`), if it reports them."""
+    return _text(_attribute(extraction, ("locales",)))
+
+
 def field_results(extraction: Any) -> dict[str, Any]:
     return dict(getattr(extraction, "fields", None) or {})

@@ -103,3 +103,18 @@ def test_extraction_info_reads_what_is_there():
     assert mechanism_of(_FieldWithMechanism()) == "rule"
     assert locale_of(_Extraction()) == "de+en"
     assert locale_of(object()) is None
+
+
+def test_the_report_scores_the_detected_locale():
+    from benchmarks.eval_locale_receipts import markdown, summarise
+
+    def row(locale, detected, total):
+        hits = {"total": total, "date": True, "company": True}
+        return {"locale": locale, "locale_detected": detected, "hits": hits, "mechanism": dict.fromkeys(hits, "rule")}
+
+    report = summarise([row("de", "de", True), row("de", "fr", False), row("fr", "fr", True), row("en", "n/a", True)])
+    assert report["per_locale"]["de"]["locale_right"] == 0.5
+    assert report["per_locale"]["all"]["locale_right"] == 0.5
+    table = markdown({"receipts": 4, "model": "m", "ocr": "o", "seconds_median": 1.0, "errors": {}, **report})
+    assert "| detection right |" in table.splitlines()[2]
+    assert "| **all** | 4 | 0.75 | 1.00 | 1.00 | fr 2, de 1, n/a 1 | 0.50 |" in table
