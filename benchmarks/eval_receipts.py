@@ -34,8 +34,10 @@ from ocula.schemas import OCRPage
 from ocula.schemas.ready import SroieReceipt
 
 try:
+    from benchmarks.mechanism_report import decision, markdown_table, tally
     from benchmarks.receipt_scoring import FIELDS, field_correct, reachable
 except ImportError:  # run as a script
+    from mechanism_report import decision, markdown_table, tally  # type: ignore[no-redef]
     from receipt_scoring import FIELDS, field_correct, reachable  # type: ignore[no-redef]
 
 Method = Callable[[ModelAdapter, list[OCRPage]], tuple[dict[str, Any] | None, dict[str, Any]]]
@@ -77,7 +79,8 @@ def method_grounded(model: ModelAdapter, pages: list[OCRPage], **opts: Any):
         elif isinstance(fr.value, str):
             off_page += 1
     confidence = {name: fr.confidence for name, fr in result.fields.items()}
-    return value, {"attempts": len(result.attempts), "off_page": off_page, "confidence": confidence}
+    decided = {name: decision(fr) for name, fr in result.fields.items() if name in FIELDS}
+    return value, {"attempts": len(result.attempts), "off_page": off_page, "confidence": confidence, "decided": decided}
 
 
 def _outlines_generator(model: ModelAdapter):
@@ -207,6 +210,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "seconds_median": statistics.median(seconds),
                     "seconds_mean": statistics.mean(seconds),
                     "off_page_strings": extra_total["off_page"],
+                    "per_mechanism": tally((r["decided"][f], r["hits"][f]) for r in rows for f in r.get("decided", {})),
                     "rows": rows,
                 }
             )
@@ -227,6 +231,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {r['model']} | {r['method']} | {a['company']:.2f} | {a['date']:.2f} | {a['address']:.2f} | "
             f"{a['total']:.2f} | **{r['mean']:.2f}** | {r['valid_rate']:.2f} | {r['seconds_median']:.2f} |"
         )
+    for r in report["runs"]:
+        if r.get("per_mechanism"):
+            title = f"What decided each field ({r['model']}, {r['method']}):"
+            out += ["", title, "", *markdown_table(r["per_mechanism"])]
     c = report["ceiling"]
     out += [
         "",

@@ -245,6 +245,11 @@ class RowLists:
             for i, cand in enumerate(rl.chosen):
                 item = cand.item
                 confidence = 1.0 if cand.rule else cand.probability
+                decided: dict[str, Any] = (
+                    {"mechanism": "rule", "rule": cand.rule}
+                    if cand.rule
+                    else {"mechanism": "model_choice", "probability": cand.probability}
+                )
                 values = {k: v.value for k, v in cand.values.items()}
                 out[f"{name}/{i}"] = FieldResult(
                     path=f"{name}/{i}",
@@ -253,6 +258,7 @@ class RowLists:
                     box=item.box,
                     source=FieldSource(kind="ocr_lines", line_ids=list(item.line_ids), text=item.text),
                     confidence=confidence,
+                    **decided,
                 )
                 for key, filled in cand.values.items():
                     cells = filled.cells
@@ -271,6 +277,7 @@ class RowLists:
                             text=" ".join(c.text for c in cells),
                         ),
                         confidence=confidence,
+                        **decided,
                     )
             problem = "; ".join(f for f in (rl.flag, rl.overflow()) if f)
             if problem:

@@ -24,7 +24,7 @@ from ocula.pipelines.extract.locale import page_locale
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
 from ocula.pipelines.extract.ungrounded import mark_not_found, ungrounded_paths
 from ocula.pipelines.extract.validate import validate_answer
-from ocula.pipelines.grounding.evidence import ground_fields
+from ocula.pipelines.grounding.evidence import calibrate, ground_fields
 from ocula.pipelines.grounding.grammar import GroundedSchema, grounded_schema, refuse_free_text
 from ocula.pipelines.grounding.layout_tables import page_tables
 from ocula.pipelines.grounding.lines import DocLine, doc_lines
@@ -127,6 +127,7 @@ def finish_extraction(
             fields = ground_fields(gen, grounded, lines)
         except ValueError:
             fields = {}
+        calibrate(fields)
     if value is None:
         last = attempts[-1].errors if attempts else ["no attempt"]
         missing = ungrounded_paths(last, grounded, no_text=not lines)
@@ -179,11 +180,19 @@ def _constraint(spec: dict[str, Any]) -> Constraint:
 
 
 def _ranked_confidence(fields: dict[str, FieldResult], ranking: Ranking) -> None:
-    """A ranked field's confidence is the model's probability of its value among the field's candidates
-    (the constrained pass only copied it, so its token log-probs say nothing)."""
+    """A ranked field was decided by the ranking (the constrained pass only copied it, so its token log-probs
+    say nothing): its mechanism and rule are the ranking's, its probability the model's among the field's
+    candidates, and its confidence that calibrated (the raw probability where no calibration applies)."""
+    ranked_fields = {}
     for name, ranked in ranking.fields.items():
         if name in fields and fields[name].value is not None:
-            fields[name].confidence = ranked.probability
+            result = fields[name]
+            result.mechanism = ranked.mechanism  # type: ignore[assignment]
+            result.rule = ranked.rule if ranked.mechanism != "single_candidate" else None
+            result.probability = ranked.probability if ranked.mechanism == "model_choice" else None
+            result.confidence = ranked.probability
+            ranked_fields[name] = result
+    calibrate(ranked_fields)
 
 
 class OcrLlmExtractor:

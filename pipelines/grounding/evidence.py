@@ -11,6 +11,8 @@ from ocula.pipelines.decoding.token_confidence import span_confidence, token_off
 from ocula.pipelines.grounding.grammar import GroundedSchema
 from ocula.pipelines.grounding.lines import DocLine
 from ocula.schemas import FieldResult, FieldSource
+from ocula.schemas.calibration import Calibration, default_calibration
+from ocula.schemas.results import Mechanism
 
 
 def _leaf_name(path: str) -> str:
@@ -34,6 +36,11 @@ def ground_fields(
         value = _get(data, path)
         result = FieldResult(path=path, value=value, raw=gen.text[start:end])
         result.confidence = span_confidence(gen, start, end, offsets) if value is not None else None
+        result.mechanism, result.rule = decided_by(grounded, _leaf_name(path), value)
+        if result.mechanism in ("model_choice", "free_decoding"):
+            result.probability = result.confidence
+        if grounded is not None:
+            result.kind = grounded.kinds.get(_leaf_name(path))
         if grounded is not None and value is not None:
             kind = grounded.kinds.get(_leaf_name(path))
             cands = grounded.lookup(kind, value) if kind else []
@@ -45,6 +52,30 @@ def ground_fields(
                 result.parsed = _parsed(cand.parsed)
         out[path] = result
     return out
+
+
+def decided_by(grounded: GroundedSchema | None, name: str, value: Any) -> tuple[Mechanism, str | None]:
+    """What decided a leaf written by the constrained pass: (mechanism, the rule's name when a rule did)."""
+    if grounded is None or name in grounded.ungrounded:
+        return "free_decoding", None
+    narrowed = grounded.narrowing.get(name)
+    if narrowed is None:  # no candidate of the leaf's kind (null), or the schema's own values (enum, bool)
+        return ("not_found", None) if value is None else ("model_choice", None)
+    if value is None or narrowed.kept > 1:
+        return "model_choice", None
+    if narrowed.found > 1 and narrowed.rule:
+        return ("label" if narrowed.rule == "label" else "rule"), narrowed.rule
+    return "single_candidate", None
+
+
+def calibrate(fields: dict[str, FieldResult], calibration: Calibration | None = None) -> None:
+    """Each field's confidence becomes how often values decided as it was were right (see
+    `ocula.schemas.calibration`); a field the table has no figure for keeps its raw confidence."""
+    table = calibration or default_calibration()
+    for result in fields.values():
+        share = table.confidence(result.mechanism, result.kind, result.probability)
+        if share is not None:
+            result.confidence = round(share, 4)
 
 
 def _parsed(parsed: Any) -> Any:

@@ -46,6 +46,21 @@ _TEXT_KINDS = ("text", "multiline", "name")
 
 
 @dataclass
+class Narrowing:
+    """How a leaf's candidates were narrowed: the distinct values found of its kind, those left, the rules that
+    narrowed them in order, and the values left before the last of those rules (what it decided among)."""
+
+    found: int = 0
+    kept: int = 0  # the values left in the leaf's enum
+    rules: list[str] = field(default_factory=list)
+    before_last: list[Any] = field(default_factory=list)
+
+    @property
+    def rule(self) -> str | None:
+        return self.rules[-1] if self.rules else None
+
+
+@dataclass
 class GroundedSchema:
     schema: dict[str, Any]
     # (kind, value as it appears in JSON) -> candidates that spell it
@@ -55,6 +70,7 @@ class GroundedSchema:
     rules: Rules = field(default_factory=default_rules)  # the rule packs the candidates were found under
     # leaf name -> its candidates beside a printed label (`labels.py`), for fields whose values came from one
     labels: dict[str, LabelChoice] = field(default_factory=dict)
+    narrowing: dict[str, Narrowing] = field(default_factory=dict)  # leaf name -> how its candidates narrowed
 
     def lookup(self, kind: Kind, value: Any) -> list[Candidate]:
         return self.index.get((kind, _key(value)), [])
@@ -161,10 +177,12 @@ class _Builder:
         values: list[Any] = []
         typ = node.get("type")
         found = self.cands(kind if typ == "string" else _numeric_kind(kind, typ))
+        trace: list[tuple[str, list[Candidate]]] = []
         choice = self._beside_label(node, name, kind if typ == "string" else _numeric_kind(kind, typ))
         if choice is not None:  # the values printed beside the field's label
             choice.among = len({c.text for c in found})
             self.out.labels[name] = choice
+            trace.append(("label", found))
         cands = (
             [c.candidate for c in choice.candidates]
             if choice
@@ -176,10 +194,14 @@ class _Builder:
                 exclude=self.rules.phrases(node.get(EXCLUDE_KEY)),
                 pick=node.get(PICK_KEY),
                 rounded=self.rules.phrases(node.get(ROUNDED_KEY)),
+                trace=trace,
             )
         )
         if kind == "name":
-            cands = prefer_legal_names(cands, self.rules)
+            preferred = prefer_legal_names(cands, self.rules)
+            if len(preferred) < len(cands):
+                trace.append(("legal_form", cands))
+            cands = preferred
         seen: set[str] = set()
         for cand in cands:
             for value in _json_values(cand, node):
@@ -193,8 +215,25 @@ class _Builder:
                     self.out.index.setdefault(key, []).insert(0, cand)
         if not values:
             return None
+        self.out.narrowing[name] = Narrowing(
+            found=len(_distinct(found, node)),
+            kept=len(values),
+            rules=[rule for rule, _ in trace],
+            before_last=_distinct(trace[-1][1], node) if trace else [],
+        )
         keep = {k: v for k, v in node.items() if k in ("title", "description")}
         return {**keep, "enum": values}
+
+
+def _distinct(cands: list[Candidate], node: dict[str, Any]) -> list[Any]:
+    """The distinct JSON values candidates offer a leaf, in their order (at most `MAX_ENUM`)."""
+    out: dict[str, Any] = {}
+    for cand in cands:
+        for value in _json_values(cand, node):
+            out.setdefault(_key(value), value)
+        if len(out) >= MAX_ENUM:
+            break
+    return list(out.values())[:MAX_ENUM]
 
 
 def free_text_fields(bounded: dict[str, Any]) -> list[str]:

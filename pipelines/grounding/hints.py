@@ -70,6 +70,7 @@ def apply_hints(
     exclude: Sequence[str] = (),
     pick: str | None = None,
     rounded: Sequence[str] = (),
+    trace: list[tuple[str, list[Candidate]]] | None = None,
 ) -> list[Candidate]:
     """Narrow candidates by layout hints; a hint that would leave nothing is ignored.
 
@@ -78,30 +79,39 @@ def apply_hints(
     with a wanted label, or, failing that, on the line after one; `pick` then keeps one value: the
     largest or smallest (by parsed value), or the first or last in reading order. A picked amount then gives
     way to one on a row labelled `rounded` that is less than 0.10 away (the total after cash rounding).
+    `trace`, when given, gains (hint, the candidates before it) for every hint that narrowed them.
     """
     out = cands
+
+    def step(name: str, kept: list[Candidate]) -> list[Candidate]:
+        if trace is not None and kept and len(kept) < len(out):
+            trace.append((name, out))
+        return kept or out
+
     if top:
         first_ids: set[int] = set()
         for page in {ln.page for ln in lines}:
             first_ids |= {ln.id for ln in [ln for ln in lines if ln.page == page][:top]}
-        kept = [c for c in out if set(c.line_ids) <= first_ids]
-        out = kept or out
+        out = step("top", [c for c in out if set(c.line_ids) <= first_ids])
     if exclude:
         kept = []
         for c in out:
             row = _row_text(c, lines, with_next=False)
             if not has_label(row, exclude) or _labelled(row, labels, exclude):
                 kept.append(c)
-        out = kept or out
+        out = step("exclude", kept)
     if labels:
         kept = [c for c in out if _labelled(_row_text(c, lines, with_next=False), labels, exclude)]
         if not kept:
             kept = [c for c in out if _labelled(_row_text(c, lines, with_next=True), labels, exclude)]
-        out = kept or out
+        out = step("labels", kept)
     if pick and out:
-        out = _pick(out, pick)
+        out = step("pick", _pick(out, pick))
     if rounded and out:
-        out = _rounded(out, cands, lines, rounded) or out
+        rounded_out = _rounded(out, cands, lines, rounded)
+        if trace is not None and rounded_out:
+            trace.append(("rounded", out))
+        out = rounded_out or out
     return out
 
 

@@ -39,6 +39,8 @@ class RankedField:
     probability: float  # softmax of the candidates' scores (1.0 when a rule or a single candidate chose)
     candidates: int
     rule: str | None = None
+    # what decided: "rule" (`rule` names it), "single_candidate" or "model_choice" (see schemas.results.Mechanism)
+    mechanism: str = "model_choice"
 
 
 @dataclass
@@ -108,8 +110,12 @@ def rank_fields(
             continue
         kind = grounded.kinds.get(name, "text")
         hints = _hints(described.get(name, {}))
+        narrowed = grounded.narrowing.get(name)
+        rule = narrowed.rule if narrowed and narrowed.found > 1 else None
         if kind in TEXT_KINDS and used:
             free = [v for v in values if not (_lines_of(grounded, kind, v) & used)]
+            if free and len(free) < len(values):
+                rule = "distinct_lines"
             values = free or values
         chosen = None
         after = hints.get(AFTER_KEY)
@@ -125,7 +131,7 @@ def rank_fields(
                 t for t in dict.fromkeys(" ".join(ln.text for ln in r) for r in group_readings(block)) if t in values
             ]
             if len(texts) == 1:
-                chosen = RankedField(texts[0], 1.0, len(values), rule="block")
+                chosen = RankedField(texts[0], 1.0, len(values), rule="block", mechanism="rule")
             elif texts:  # the engines read the block differently: the model chooses between the readings
                 chosen = _by_model(
                     model, messages, name, described.get(name, {}).get("description", ""), texts, length_power
@@ -140,10 +146,13 @@ def rank_fields(
             )
             if labelled.among > 1:  # the label chose among several values of the field's kind
                 chosen.rule = "label"
+                chosen.mechanism = "label" if chosen.mechanism == "single_candidate" else chosen.mechanism
         if chosen is None:
             chosen = _by_model(
                 model, messages, name, described.get(name, {}).get("description", ""), values, length_power
             )
+            if chosen.mechanism == "single_candidate" and rule:
+                chosen.mechanism, chosen.rule = "rule", rule
         ranking.fields[name] = chosen
         if kind in TEXT_KINDS:
             used |= _lines_of(grounded, kind, chosen.value)
@@ -166,7 +175,7 @@ def _by_model(
     length_power: float,
 ) -> RankedField:
     if len(values) == 1:
-        return RankedField(values[0], 1.0, 1, rule="only")
+        return RankedField(values[0], 1.0, 1, rule="only", mechanism="single_candidate")
     prompt = model.render(_field_messages(messages, name, description), assistant_prefix='{"' + name + '":')
     rows = model.token_logprobs(prompt, [json.dumps(v, ensure_ascii=False) for v in values])
     scores = [sum(r) / max(len(r), 1) ** length_power for r in rows]
