@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from ocula.adapters.io.document import Document
 from ocula.adapters.io.loading import load_document
+from ocula.adapters.io.working import DEFAULT_WORKING_PIXELS
 from ocula.adapters.models.base import ModelAdapter
 from ocula.adapters.models.registry import image_load_options
 from ocula.adapters.ocr import DEFAULT_OCR
@@ -33,8 +34,12 @@ Source = str | os.PathLike[str] | bytes | np.ndarray | Any
 __all__ = ["detect", "extract", "load_model", "ocr", "plot"]
 
 
-def _document(source: Source | Document, dpi: int, pages: Any) -> Document:
-    return source if isinstance(source, Document) else load_document(source, dpi=dpi, pages=pages)
+def _document(source: Source | Document, dpi: int, pages: Any, working_pixels: int | None = None) -> Document:
+    """`source` loaded (a `Document` as it is); `working_pixels`: see `load_document` (the OCR pipelines ask
+    for `DEFAULT_WORKING_PIXELS`: a larger page is read shrunk, its boxes mapped back to its own pixels)."""
+    if isinstance(source, Document):
+        return source
+    return load_document(source, dpi=dpi, pages=pages, working_pixels=working_pixels)
 
 
 def ocr_engine(name: str = DEFAULT_OCR, orientation: str | int | None = 0, **options: Any) -> Any:
@@ -133,7 +138,7 @@ def extract(
     if chosen is Engine.OCR_LLM:
         refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text
         check_schema(schema_cls, grounded_text=grounded)
-    document = _document(source, dpi, pages)
+    document = _document(source, dpi, pages, DEFAULT_WORKING_PIXELS if chosen is Engine.OCR_LLM else None)
     if not per_page:
         return extractor.run(document, schema_cls)
     return [extractor.run(_single_page(document, p), schema_cls) for p in document.page_indices]
@@ -183,8 +188,9 @@ def ocr(
         from ocula.pipelines.ocr.vlm import VlmOCREngine
 
         reader: Any = with_orientation(VlmOCREngine(_vision_model(model), **engine_options), orientation)
-        return run_ocr(_document(source, dpi, pages), reader)
-    return run_ocr(_document(source, dpi, pages), ocr_engine(engine, orientation, **engine_options))
+        return run_ocr(_document(source, dpi, pages, DEFAULT_WORKING_PIXELS), reader)
+    document = _document(source, dpi, pages, DEFAULT_WORKING_PIXELS)
+    return run_ocr(document, ocr_engine(engine, orientation, **engine_options))
 
 
 def detect(

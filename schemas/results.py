@@ -45,6 +45,10 @@ class OCRPage(BaseModel):
         description="Degrees the page lay turned clockwise (0, 90, 180, 270): it was read turned upright. "
         "Boxes are in the pixels of the page as it lies either way.",
     )
+    blank: bool = Field(
+        default=False,
+        description="The page held no ink (a look at its pixels before any OCR): it was not read, it has no lines.",
+    )
     regions: list[Detection] = Field(
         default_factory=list,
         description="Layout regions of the page (tables, headers, ...) when the layout model was run with the OCR, "

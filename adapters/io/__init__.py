@@ -6,9 +6,11 @@ from ocula.adapters.io.limits import DEFAULT_MAX_PIXELS
 from ocula.adapters.io.loading import load_document
 from ocula.adapters.io.pages import parse_page_ranges, select_pages
 from ocula.adapters.io.sources import SUPPORTED_SUFFIXES, iter_sources
+from ocula.adapters.io.working import DEFAULT_WORKING_PIXELS
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "DEFAULT_WORKING_PIXELS",
     "SUPPORTED_SUFFIXES",
     "Document",
     "Page",

@@ -7,22 +7,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocula.schemas.geometry import PageTransform
+
 
 @dataclass
 class Page:
-    """One page as an RGB uint8 array (H x W x 3), its 0-based index in the document and its dpi if known."""
+    """One page as an RGB uint8 array (H x W x 3), its 0-based index in the document and its dpi if known.
+
+    `transform` maps the original page's pixels to `image` when the page was shrunk to the working resolution
+    as it was loaded (`adapters.io.working`); None when `image` holds the page's own pixels. `width`, `height`
+    and `size` are always the original page's: the pixels every box is given in.
+    """
 
     index: int
     image: np.ndarray
     dpi: float | None = None
+    transform: PageTransform | None = None
 
     @property
     def width(self) -> int:
-        return int(self.image.shape[1])
+        return self.transform.src_size[0] if self.transform is not None else int(self.image.shape[1])
 
     @property
     def height(self) -> int:
-        return int(self.image.shape[0])
+        return self.transform.src_size[1] if self.transform is not None else int(self.image.shape[0])
 
     @property
     def size(self) -> tuple[int, int]:

@@ -13,7 +13,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ocula.adapters.io.document import Document, Page
 from ocula.adapters.io.limits import check_pixels, over_limit, pil_pixel_limit
 from ocula.adapters.io.pages import PageSpec, select_pages
+from ocula.adapters.io.working import draft_for, shrink_array, shrink_pil, working_size
 from ocula.schemas.errors import InputError
+from ocula.schemas.geometry import PageTransform
 
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
@@ -147,9 +149,44 @@ def decoding(source: str, max_pixels: int | None, data: str | bytes | None = Non
 
 def decode_frame(img: Image.Image, source: str, max_pixels: int | None) -> np.ndarray:
     """Fully decode the current frame (so truncation shows here), apply EXIF orientation, to RGB."""
+    return decode_page(img, source, max_pixels)[0]
+
+
+_EXIF_ORIENTATION = 0x0112
+_TURNED_EXIF = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
+_EXIF_TRANSPOSE = {  # as ImageOps.exif_transpose turns a page upright
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def decode_page(
+    img: Image.Image, source: str, max_pixels: int | None, working_pixels: int | None = None, *, own: bool = True
+) -> tuple[np.ndarray, PageTransform | None]:
+    """`decode_frame`, and a frame over `working_pixels` shrunk to fit as it is decoded, with the transform from
+    the original page's pixels (EXIF orientation applied) to the result's (None when the frame fits). When the
+    image is the loader's `own` (not a caller's), a JPEG decodes at a reduced scale of its own decoder and any
+    other format's full-size pixels are freed (the image closed) as soon as they are reduced."""
     check_pixels(source, img.width, img.height, max_pixels)
+    size = working_size(img.width, img.height, working_pixels)
+    if size is None:
+        img.load()
+        return pil_to_rgb(ImageOps.exif_transpose(img)), None
+    width, height = img.size
+    orientation = img.getexif().get(_EXIF_ORIENTATION)
+    if own:
+        draft_for(img, working_pixels)
     img.load()
-    return pil_to_rgb(ImageOps.exif_transpose(img))
+    shrunk = shrink_pil(img, size, release=own)
+    method = _EXIF_TRANSPOSE.get(orientation)  # type: ignore[arg-type]
+    rgb = pil_to_rgb(shrunk.transpose(method) if method is not None else shrunk)
+    original = (height, width) if orientation in _TURNED_EXIF else (width, height)
+    return rgb, PageTransform.resize(original, (rgb.shape[1], rgb.shape[0]))
 
 
 def _dpi(img: Image.Image) -> float | None:
@@ -167,12 +204,18 @@ def _open(data: str | bytes) -> Image.Image:
 
 # documents ------------------------------------------------------------------------------------------
 def image_document(
-    data: str | bytes, source: str, *, pages: PageSpec = None, max_pixels: int | None = None
+    data: str | bytes,
+    source: str,
+    *,
+    pages: PageSpec = None,
+    max_pixels: int | None = None,
+    working_pixels: int | None = None,
 ) -> Document:
     """A document from an image file (`data` a path) or its bytes.
 
     Multi-page TIFFs have one page per frame, decoded when asked for; other formats have one page
     (the first frame of an animation). The first selected page is decoded now so bad input fails early.
+    A page over `working_pixels` is shrunk to fit as it is decoded (`Page.transform` maps back).
     """
     with decoding(source, max_pixels, data), _open(data) as img:
         fmt = img.format or "unknown"
@@ -183,14 +226,16 @@ def image_document(
             img.seek(i)
             check_pixels(source, img.width, img.height, max_pixels, f"page {i + 1}" if is_tiff else "image")
         img.seek(indices[0])
-        first = Page(indices[0], decode_frame(img, source, max_pixels), _dpi(img))
+        image, transform = decode_page(img, source, max_pixels, working_pixels)
+        first = Page(indices[0], image, _dpi(img), transform)
 
     def loader(i: int) -> Page:
         if i == first.index:
-            return Page(i, first.image.copy(), first.dpi)
+            return Page(i, first.image.copy(), first.dpi, first.transform)
         with decoding(source, max_pixels), _open(data) as frames:
             frames.seek(i)
-            return Page(i, decode_frame(frames, source, max_pixels), _dpi(frames))
+            image, transform = decode_page(frames, source, max_pixels, working_pixels)
+            return Page(i, image, _dpi(frames), transform)
 
     return Document(
         source=source,
@@ -202,24 +247,38 @@ def image_document(
 
 
 def pil_document(
-    img: Image.Image, source: str = "<image>", *, pages: PageSpec = None, max_pixels: int | None = None
+    img: Image.Image,
+    source: str = "<image>",
+    *,
+    pages: PageSpec = None,
+    max_pixels: int | None = None,
+    working_pixels: int | None = None,
 ) -> Document:
-    """A one-page document from a PIL image (its current frame), EXIF orientation applied."""
+    """A one-page document from a PIL image (its current frame), EXIF orientation applied (shrunk to
+    `working_pixels` when larger)."""
     indices = select_pages(pages, 1, source)
     with decoding(source, max_pixels):
-        page = Page(0, decode_frame(img, source, max_pixels), _dpi(img))
+        image, transform = decode_page(img, source, max_pixels, working_pixels, own=False)  # the caller's image
+        page = Page(0, image, _dpi(img), transform)
     return _single(source, indices, page, {"format": img.format or "PIL", "page_count": 1})
 
 
 def array_document(
-    array: np.ndarray, source: str = "<image>", *, pages: PageSpec = None, max_pixels: int | None = None
+    array: np.ndarray,
+    source: str = "<image>",
+    *,
+    pages: PageSpec = None,
+    max_pixels: int | None = None,
+    working_pixels: int | None = None,
 ) -> Document:
-    """A one-page document from a numpy array (see `array_to_rgb` for what is accepted)."""
+    """A one-page document from a numpy array (see `array_to_rgb` for what is accepted; shrunk to
+    `working_pixels` when larger)."""
     indices = select_pages(pages, 1, source)
     shape = np.shape(array)
     if len(shape) >= 2:
         check_pixels(source, int(shape[1]), int(shape[0]), max_pixels)
-    page = Page(0, array_to_rgb(array, source))
+    image, transform = shrink_array(array_to_rgb(array, source), working_pixels)
+    page = Page(0, image, transform=transform)
     return _single(source, indices, page, {"format": "array", "page_count": 1})
 
 
@@ -227,6 +286,6 @@ def _single(source: str, indices: list[int], page: Page, metadata: dict[str, obj
     def loader(i: int) -> Page:
         if i != 0:
             raise IndexError(f"{source}: page {i} not in a one-page document")
-        return Page(0, page.image.copy(), page.dpi)
+        return Page(0, page.image.copy(), page.dpi, page.transform)
 
     return Document(source=source, page_indices=indices, loader=loader, kind="image", metadata=metadata)

@@ -17,7 +17,9 @@ from ocula.adapters.io.images import decoding, pil_to_rgb
 from ocula.adapters.io.limits import check_pixels
 from ocula.adapters.io.pages import PageSpec, select_pages
 from ocula.adapters.io.pdf_renderers import PdfInfo, PdfRenderer, pdf_renderer
+from ocula.adapters.io.working import shrink_array, working_size
 from ocula.schemas.errors import InputError
+from ocula.schemas.geometry import PageTransform
 
 
 class _TempPDF:
@@ -61,13 +63,16 @@ def pdf_document(
     dpi: int = 150,
     pages: PageSpec = None,
     max_pixels: int | None = None,
+    working_pixels: int | None = None,
     temp: _TempPDF | None = None,
     renderer: PdfRenderer | None = None,
 ) -> Document:
     """A document whose loader renders one page at `dpi` per call (a long PDF never sits in memory).
 
     PDFs that open without a password (including those with only an owner password) are read; those
-    that need a user password raise `InputError`. Pages larger than `max_pixels` at `dpi` are refused now.
+    that need a user password raise `InputError`. Pages larger than `max_pixels` at `dpi` are refused now,
+    unless `working_pixels` is given: a page larger than that at `dpi` is rendered at the lower dpi that fits
+    it (its memory is what is bounded), `Page.transform` mapping the page's pixels at `dpi` to the image's.
     `renderer` is chosen by `pdf_renderers.pdf_renderer` (poppler when installed, else PDFium).
     """
     chosen = renderer or pdf_renderer()
@@ -76,17 +81,23 @@ def pdf_document(
     indices = select_pages(pages, count, source)
     for i in indices:
         size = page_pixels(info, i, dpi)
-        if size is not None:
+        if size is not None and working_size(*size, working_pixels) is None:
             check_pixels(source, *size, max_pixels, f"page {i + 1} at {dpi} dpi")
 
     def loader(i: int) -> Page:
         if not 0 <= i < count:
             raise IndexError(f"{source}: page {i} not in a {count}-page PDF")
         file = temp.path if temp else path  # `temp` is held here: the temporary file outlives every render
+        size = page_pixels(info, i, dpi)
+        shrunk = working_size(*size, working_pixels) if size is not None else None
+        at = dpi if size is None or shrunk is None else max(1, math.floor(dpi * shrunk[0] / size[0]))
         with decoding(source, max_pixels):
-            image = chosen.render(file, i, dpi, source)
-            check_pixels(source, image.width, image.height, max_pixels, f"page {i + 1} at {dpi} dpi")
-            return Page(i, pil_to_rgb(image), float(dpi))
+            image = chosen.render(file, i, at, source)
+            check_pixels(source, image.width, image.height, max_pixels, f"page {i + 1} at {at} dpi")
+            original = size if size is not None and at != dpi else (image.width, image.height)
+            rgb, _ = shrink_array(pil_to_rgb(image), working_pixels)  # a page of unknown size rendered too large
+        fits = (rgb.shape[1], rgb.shape[0]) == tuple(original)
+        return Page(i, rgb, float(dpi), None if fits else PageTransform.resize(original, (rgb.shape[1], rgb.shape[0])))
 
     metadata: dict[str, object] = {"format": "PDF", "page_count": count, "encrypted": info.encrypted}
     metadata["renderer"] = chosen.name
@@ -94,12 +105,19 @@ def pdf_document(
 
 
 def pdf_bytes_document(
-    data: bytes, source: str, *, dpi: int = 150, pages: PageSpec = None, max_pixels: int | None = None
+    data: bytes,
+    source: str,
+    *,
+    dpi: int = 150,
+    pages: PageSpec = None,
+    max_pixels: int | None = None,
+    working_pixels: int | None = None,
 ) -> Document:
     """`pdf_document` for PDF bytes, through a temporary file removed when the document is dropped."""
     temp = _TempPDF(data)
     try:
-        return pdf_document(temp.path, source, dpi=dpi, pages=pages, max_pixels=max_pixels, temp=temp)
+        limits = {"max_pixels": max_pixels, "working_pixels": working_pixels}
+        return pdf_document(temp.path, source, dpi=dpi, pages=pages, temp=temp, **limits)
     except BaseException:
         temp.close()
         raise

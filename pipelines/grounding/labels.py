@@ -25,8 +25,9 @@ from ocula.pipelines.grounding.values import Finder
 from ocula.schemas import BBox, union_all
 from ocula.schemas.kinds import Kind
 
-# Words, '#', and a word of three letters or more glued to a number after it ("DATE3/17/82") apart from it.
-_TOKEN = re.compile(r"[^\W\d_]{3,}(?=\d)|[^\W_]+|#")
+# Words, '#', and a word of three letters or more glued to a number or a capitalised word after it ("DATE3/17/82",
+# "DATEMay 27") apart from it.
+_TOKEN = re.compile(r"[^\W\d_]{3,}(?=\d)|[A-Z]{3,}(?=[A-Z][a-z])|[^\W_]+|#")
 _SEPARATOR = re.compile(r"[:|;]|\s{2,}")
 _AFTER_LABEL = re.compile(r"[\s:;.#\-=_|>]*")
 _EDGES = " \t:;,|_-=.>*"
@@ -34,7 +35,9 @@ _EDGES = " \t:;,|_-=.>*"
 _OTHER_LABEL = re.compile(r"(?:^|\s)([^\W\d_][\w.#/&]*\s?:)(?!\d)")
 # A word between a label and its colon qualifies it: "Brand Name:" is a brand label, "Date received:" maybe not.
 _QUALIFIER = re.compile(r"\s+[^\W\d_][\w.]*(?=\s?:(?!\d))")
-RELATION_SCORE = {"after": 3.0, "right": 2.4, "below": 1.6}
+FAR_RIGHT = 3.0  # line heights between a column header and the next text on its row
+SENTENCE_WORDS = 4  # words after a label without a colon that make its line a sentence
+RELATION_SCORE = {"after": 2.8, "right": 2.4, "below": 1.6}
 MAX_BELOW_LINES = 3.5  # how far below a label its value may start, in line heights
 MAX_RIGHT_GAP = 0.45  # how far right of a label its value may start, as a share of the page's width of text
 DECISIVE_MARGIN = 0.6  # the best candidate leads the next by this much: the rule decides
@@ -53,6 +56,7 @@ class LabelHit:
     end: int
     phrase: str
     score: float
+    marked: bool = True  # ends in a colon or stands alone on its line: a label for sure, never a value
 
     @property
     def text(self) -> str:
@@ -140,8 +144,11 @@ def find_labels(lines: Sequence[DocLine], phrases: Iterable[str], numbers: Itera
                 capital = text[start : start + 1].isupper()
                 score = 0.2 + 0.6 * bool(colon) + 0.3 * alone + 0.2 * capital + 0.2 * exact + 0.8 * starts
                 score -= 0.8 * bool(qualified)  # but another field's, maybe
+                if not colon:  # a longer label ("Date Made 11/3/61") or a sentence ("TO US AT THE ABOVE ADDRESS")
+                    after = _TOKEN.findall(text[end:])
+                    score -= 0.4 * bool(after and after[0].isalpha()) + 0.6 * (len(after) >= SENTENCE_WORDS)
                 taken.append((start, end))
-                hits.append(LabelHit(line, start, end, " ".join(words), score))
+                hits.append(LabelHit(line, start, end, " ".join(words), score, bool(colon) or alone))
     return hits
 
 
@@ -158,9 +165,10 @@ def _value_end(text: str, start: int, stops: Sequence[LabelHit], line_id: int) -
 
 
 def _is_label(line: DocLine, start: int, stops: Sequence[LabelHit]) -> bool:
-    """The text of `line` from `start` begins with a label (another field's, or words ending in a colon)."""
+    """The text of `line` from `start` begins with a label (another field's with a colon or on a line of its own,
+    or words ending in a colon)."""
     lead = len(line.text) - len(line.text[start:].lstrip(_EDGES))
-    if any(h.line.id == line.id and h.start <= lead < h.end for h in stops):
+    if any(h.line.id == line.id and h.start <= lead < h.end and h.marked for h in stops):
         return True
     other = _OTHER_LABEL.match(line.text[lead:])
     return bool(other and other.start(1) <= 1)
@@ -186,6 +194,13 @@ def _same_row(a: BBox, b: BBox) -> bool:
     return a.page == b.page and (b.y0 <= ca <= b.y1 or a.y0 <= cb <= a.y1)
 
 
+def _headings(hit: LabelHit, right: DocLine) -> bool:
+    """A label and the next text on its row look like the headings of two columns: no colon, one word right of
+    it, both in capitals."""
+    label, other = hit.text.strip(), right.text.strip()
+    return not label.endswith(":") and len(other.split()) == 1 and label.isupper() and other.isupper()
+
+
 def _places(
     hit: LabelHit, lines: Sequence[DocLine], stops: Sequence[LabelHit], width: float
 ) -> list[tuple[str, DocLine, int, int, float]]:
@@ -204,12 +219,12 @@ def _places(
         and ln.box.x0 >= box.x1 - height / 2
         and ln.box.x0 - box.x1 <= MAX_RIGHT_GAP * width
     ]
-    if right and not out:
+    if out:
+        return out
+    if right:
         nearest = min(right, key=lambda ln: ln.box.x0)
         if not _is_label(nearest, 0, stops) and (found := _region(nearest, 0, stops)):
             out.append(("right", nearest, *found, (nearest.box.x0 - box.x1) / height))
-    if out:
-        return out
     below = [
         ln
         for ln in lines
@@ -221,12 +236,18 @@ def _places(
     ]
     if below:
         nearest = min(below, key=lambda ln: (ln.box.y0, abs(ln.box.x0 - box.x0)))
+        gap = max(nearest.box.y0 - box.y1, 0.0) / height
         if not _is_label(nearest, 0, stops) and (found := _region(nearest, 0, stops)):
-            out.append(("below", nearest, *found, max(nearest.box.y0 - box.y1, 0.0) / height))
+            # a value right of the label wins, unless the label heads a column: no colon, the next text on its
+            # row far off and like another heading (one word, capitals as the label's), a value close under it
+            header = out and gap < 1 and out[0][4] > FAR_RIGHT and _headings(hit, out[0][1])
+            out = [("below", nearest, *found, gap)] if not out or header else out
     return out
 
 
-def _continued(line: DocLine, start: int, lines: Sequence[DocLine], stops: Sequence[LabelHit]) -> list[DocLine]:
+def _continued(
+    line: DocLine, start: int, lines: Sequence[DocLine], stops: Sequence[LabelHit], label: DocLine
+) -> list[DocLine]:
     """The lines that carry a text value on below its first line: each starts in the value's column, close under
     the one before (less than `MAX_GAP_BELOW` of a line's height), is no label, and has nothing left of it on
     its row (that would be the next row's label) nor close right of it (a row of items, not a value's line)."""
@@ -252,7 +273,7 @@ def _continued(line: DocLine, start: int, lines: Sequence[DocLine], stops: Seque
             _same_row(ln.box, nearest.box)
             and (ln.box.x1 <= nearest.box.x0 or 0 <= ln.box.x0 - nearest.box.x1 < nearest.box.height)
             for ln in lines
-            if ln != nearest
+            if ln not in (nearest, label)
         )
         if (
             beside
@@ -286,7 +307,9 @@ def label_candidates(
                 text = line.text[s:e].strip()
                 cand = Candidate(text, (line.id,), span_box(line, s, e), kind, parsed, line.confidence)
                 more = (
-                    _continued(line, s, lines, stops) if finder is None and e == len(line.text.rstrip(_EDGES)) else []
+                    _continued(line, s, lines, stops, hit.line)
+                    if finder is None and e == len(line.text.rstrip(_EDGES))
+                    else []
                 )
                 if more:  # the first line's own punctuation stays (a comma before the next line)
                     text = " ".join([line.text[s:].strip(), *(ln.text.strip(_EDGES) for ln in more)])

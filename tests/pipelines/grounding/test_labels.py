@@ -159,3 +159,18 @@ def test_a_label_glued_to_its_value_qualified_or_with_a_plural_mark_is_still_its
     assert found == {"brand": (True, [("Camel", "after")]), "date": (True, [("3/17/82", "after")])}
     _, found = choices(page(("BRAND NAME: PALL MALL", 0, 0)), Product)
     assert found["brand"] == (True, [("PALL MALL", "after")])
+
+
+def test_a_column_heading_takes_the_value_under_it_and_a_row_label_the_value_right_of_it():
+    class Sheet(BaseModel):
+        brand: str | None = None
+        subject: str | None = None
+        fax: str | None = None
+
+    headings = page(("BRAND", 0, 0), ("MEDIUM", 150, 0), ("LUCKY STRIKE", 0, 16), ("Outdoor", 150, 16))
+    assert choices(headings, Sheet)[1]["brand"] == (True, [("LUCKY STRIKE", "below")])
+    rows = page(("Brand", 0, 0), ("OLD GOLD", 150, 0), ("Length", 0, 16), ("85 mm", 150, 16))
+    assert choices(rows, Sheet)[1]["brand"] == (True, [("OLD GOLD", "right")])
+    # a value may begin with another field's label word when that word is not marked as a label
+    _, found = choices(page(("Subject:", 0, 0), ("Fax Received", 100, 0)), Sheet)
+    assert found["subject"] == (True, [("Fax Received", "right")])

@@ -31,7 +31,9 @@ class ShuffledEngine:
 
 def document(n_pages: int) -> Document:
     def load(i: int) -> Page:
-        return Page(index=i, image=np.full((100 + i, 400, 3), 255, np.uint8))
+        image = np.full((100 + i, 400, 3), 255, np.uint8)
+        image[40:50, 20:200] = 0  # ink: a blank page would not be read
+        return Page(index=i, image=image)
 
     return Document(source="mem", page_indices=[1, 3][:n_pages], loader=load)
 

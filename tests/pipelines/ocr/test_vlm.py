@@ -19,6 +19,8 @@ from ocula.schemas import ModelError
 from tests.fixtures.fakes import FixedAnswer, ScriptedVLM
 
 PAGE = np.full((400, 800, 3), 255, np.uint8)
+for _text, _y in (("SHOP NAME", 70), ("TOTAL 12.50", 230)):  # upright ink: a blank page is not read
+    cv2.putText(PAGE, _text, (80, _y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
 
 
 def lines(*items: tuple[str, list[int]]) -> str:
@@ -90,7 +92,9 @@ def test_cli_ocr_with_the_vlm_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     model = ScriptedVLM(lines(("Hello", [100, 100, 500, 300])))
     monkeypatch.setattr(ocula.model_cache, "load_model", lambda name: model)
     image = tmp_path / "page.png"
-    cv2.imwrite(str(image), np.full((120, 200, 3), 255, np.uint8))
+    page = np.full((120, 200, 3), 255, np.uint8)
+    cv2.putText(page, "Hello", (20, 36), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)  # ink: a blank page is not read
+    cv2.imwrite(str(image), page)
     out = tmp_path / "ocr.jsonl"
     overlays = tmp_path / "overlays"
     result = CliRunner().invoke(
