@@ -128,6 +128,9 @@ def score_form(stem: str, fields: list[FormField], extraction: Any) -> list[dict
                 "f1": token_f1(predicted[f.field], f.truth),
                 "mechanism": mechanism_of(fr) if fr is not None else None,
                 "confidence": getattr(fr, "confidence", None),
+                "rule": getattr(fr, "rule", None),
+                "kind": getattr(fr, "kind", None),
+                "probability": getattr(fr, "probability", None),
                 "source_kind": getattr(source, "kind", None),
             }
         )
