@@ -199,6 +199,9 @@ class Extraction(BaseModel, Generic[T]):
     fields: dict[str, FieldResult] = Field(default_factory=dict)
     attempts: list[Attempt] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+    # the model's work in tokens: prompt tokens prefilled and reused from its cache, candidate tokens scored,
+    # tokens decoded (ocr+llm engine on a backend that counts, see `ocula.adapters.models.base.Usage`)
+    tokens: dict[str, int] = Field(default_factory=dict)
     model: ModelInfo | None = None
     source: str | None = None
     pages: int = 1

@@ -90,6 +90,38 @@ class Generation:
         return n / self.decode_seconds if self.decode_seconds > 0 and n else 0.0
 
 
+@dataclass
+class Usage:
+    """Running counts of a model's work, for where an extraction's time goes (take a `snapshot` before, then
+    `since` it after). Backends that count (llama.cpp) update it; others leave it at zero."""
+
+    prefill_tokens: int = 0  # prompt tokens evaluated (the tokens a prompt cache reused are not counted)
+    prefill_seconds: float = 0.0
+    reused_tokens: int = 0  # prompt tokens whose KV cache was reused instead
+    scored_tokens: int = 0  # candidate tokens evaluated to score them (`token_logprobs`)
+    scoring_seconds: float = 0.0
+    decoded_tokens: int = 0  # tokens written by `generate`, forced tokens included
+    decode_passes: int = 0  # forward passes of decoding (forced tokens ride along with a sampled one)
+    decode_seconds: float = 0.0
+
+    def snapshot(self) -> Usage:
+        return Usage(**vars(self))
+
+    def since(self, before: Usage) -> Usage:
+        """The work done after `before` was taken."""
+        return Usage(**{k: v - getattr(before, k) for k, v in vars(self).items()})
+
+    def counts(self) -> dict[str, int]:
+        """The token counts (no seconds), as an extraction's `tokens`."""
+        return {
+            "prefilled": self.prefill_tokens,
+            "reused": self.reused_tokens,
+            "scored": self.scored_tokens,
+            "decoded": self.decoded_tokens,
+            "passes": self.decode_passes,
+        }
+
+
 @dataclass(frozen=True)
 class Capabilities:
     images: bool = False
@@ -105,6 +137,14 @@ class ModelAdapter(abc.ABC):
     backend: str = "base"
     family: Family | None = None  # the vision-language family (its record: `ocula.schemas.families`), if known
     capabilities: Capabilities = Capabilities()
+
+    @property
+    def usage(self) -> Usage:
+        """This model's running work counts (see `Usage`); zero for a backend that does not count."""
+        usage = self.__dict__.get("_usage")
+        if usage is None:
+            usage = self.__dict__["_usage"] = Usage()
+        return usage
 
     @abc.abstractmethod
     def generate(self, request: GenerationRequest) -> Generation:

@@ -121,7 +121,12 @@ class LlamaCppModel(ModelAdapter):
             keep += 1
         keep = min(keep, len(tokens) - 1)  # always evaluate one token to get fresh logits
         llm.n_tokens = keep
+        start = time.perf_counter()
         llm.eval(tokens[keep:])
+        usage = self.usage
+        usage.prefill_seconds += time.perf_counter() - start
+        usage.prefill_tokens += len(tokens) - keep
+        usage.reused_tokens += keep
         return len(tokens) - keep
 
     def _is_eog(self, token: int) -> bool:
@@ -188,6 +193,10 @@ class LlamaCppModel(ModelAdapter):
             self.llm.eval(step)
             passes += 1
         decode = time.perf_counter() - start
+        usage = self.usage
+        usage.decoded_tokens += len(out)
+        usage.decode_passes += passes - 1
+        usage.decode_seconds += decode
         text = self.llm.detokenize(out).decode("utf-8", errors="replace")
         return Generation(
             text=text,
@@ -238,9 +247,12 @@ class LlamaCppModel(ModelAdapter):
                 del rows[shared + 1 :]
                 held = held[:shared]
                 if todo:
+                    start = time.perf_counter()
                     rows.extend(
                         _log_softmax(row) for row in eval_all_logits(self.llm, todo, base + shared, self.n_vocab)
                     )
+                    self.usage.scoring_seconds += time.perf_counter() - start
+                    self.usage.scored_tokens += len(todo)
                     held += todo
                 out[index] = [float(rows[k][tok]) for k, tok in enumerate(tokens)]
             return out

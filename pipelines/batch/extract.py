@@ -154,11 +154,7 @@ class PipelineExtract:
         extractor = self._state["extractor"]
         parts = self._parts(read.document)
         if self._state["engine"] == Engine.OCR_LLM:
-            results = []
-            for pages in read.pages:
-                result = extractor.run_on_pages(pages, schema, source=read.document.source)
-                result.timings = {"ocr": sum(p.seconds or 0.0 for p in pages), **result.timings}
-                results.append(result)
+            results = [extractor.run_on_pages(pages, schema, source=read.document.source) for pages in read.pages]
         else:
             results = [extractor.run(part, schema) for part in parts]
         return results if self.per_page else results[0]

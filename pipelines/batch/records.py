@@ -114,6 +114,7 @@ def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[
     fields: Record = {}
     attempts: list[Record] = []
     timings: dict[str, float] = {}
+    tokens: dict[str, int] = {}
     errors: list[str] = []
     sizes: list[list[int]] = []
     for n, part in enumerate(parts, 1):
@@ -125,6 +126,8 @@ def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[
         )
         for name, seconds in part.timings.items():
             timings[name] = round(timings.get(name, 0.0) + seconds, 4)
+        for name, count in part.tokens.items():
+            tokens[name] = tokens.get(name, 0) + count
         reasons = part.errors or ([] if part.value is not None else ["no valid value"])
         errors.extend(f"page {n}: {e}" if many else e for e in reasons)
         sizes.extend([int(w), int(h)] for w, h in part.page_sizes)
@@ -138,6 +141,7 @@ def extraction_record(source: str, key: str, result: Extraction[Any] | Sequence[
         "fields": fields,
         "attempts": attempts,
         "timings": timings,
+        "tokens": tokens,
         "model": model,
         # the page's locale (given or detected) and the locale packs applied; one of each per page when per page
         "locale": [p.locale for p in parts] if many else (parts[0].locale if parts else None),

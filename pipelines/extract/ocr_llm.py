@@ -71,15 +71,20 @@ def decode_with_retry(
     max_new_tokens: int,
     options: ExtractOptions,
     check: Callable[[str], tuple[Any, list[str], str]] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[Any, list[Attempt], Any]:
     """Decode, validate, re-ask with the errors; returns (instance or None, attempts, last generation).
-    `check` validates an answer in place of Pydantic alone: (instance or None, errors, the text validated)."""
+    `check` validates an answer in place of Pydantic alone: (instance or None, errors, the text validated).
+    `timings` (when given) gains the seconds spent decoding (`json`) and validating (`validation`)."""
     attempts: list[Attempt] = []
     gen = None
+    spent = timings if timings is not None else {}
     for index in range(max(1, options.max_attempts)):
         start = time.perf_counter()
         sampling = Sampling(max_new_tokens=max_new_tokens, temperature=options.temperature if index == 0 else 0.7)
         gen = model.generate(GenerationRequest(messages, constraint, sampling))
+        decoded = time.perf_counter()
+        spent["json"] = spent.get("json", 0.0) + decoded - start
         raw = gen.text
         if gen.finish_reason == "length":
             value, errors = None, [f"output cut at {max_new_tokens} tokens"]
@@ -87,6 +92,7 @@ def decode_with_retry(
             value, errors, raw = check(gen.text)
         else:
             value, errors = validate_answer(schema, gen.text, options.validation_context)
+        spent["validation"] = spent.get("validation", 0.0) + time.perf_counter() - decoded
         attempt = Attempt(
             index=index,
             raw=raw,
@@ -159,6 +165,7 @@ def build_extraction(
     source: str | None,
     page_sizes: list[tuple[int, int]],
     errors: list[str],
+    tokens: dict[str, int] | None = None,
 ) -> Extraction:
     """The typed `Extraction[schema]` both engines return."""
     return Extraction[schema](  # type: ignore[valid-type]
@@ -166,6 +173,7 @@ def build_extraction(
         fields=fields,
         attempts=attempts,
         timings=timings,
+        tokens=tokens or {},
         model=ModelInfo(name=model.name, backend=model.backend, family=model.family),
         source=source,
         pages=len(page_sizes),
@@ -206,26 +214,34 @@ class OcrLlmExtractor:
         self.options = options or ExtractOptions()
 
     def read_pages(self, document: Document) -> tuple[list[OCRPage], list[tuple[int, int]]]:
+        """Each page through the OCR engine, its `seconds` recorded (loading the page image included)."""
         pages, sizes = [], []
+        start = time.perf_counter()
         for page in document.pages():
-            pages.append(self.ocr.read(page.image, page.index))
+            result = self.ocr.read(page.image, page.index)
+            now = time.perf_counter()
+            pages.append(result.model_copy(update={"seconds": now - start}))
             sizes.append(page.size)
+            start = now
         return pages, sizes
 
     def run(self, document: Document, schema: type[BaseModel]) -> Extraction:
-        timings: dict[str, float] = {}
-        start = time.perf_counter()
         pages, sizes = self.read_pages(document)
-        timings["ocr"] = time.perf_counter() - start
         result = self.run_on_pages(pages, schema, source=document.source)
-        result.timings = {**timings, **result.timings}
         result.page_sizes = sizes
         return result
 
     def run_on_pages(self, pages: Sequence[OCRPage], schema: type[BaseModel], source: str | None = None) -> Extraction:
-        """Extract from pages already OCR'd (lets callers overlap OCR and decoding, or reuse OCR)."""
+        """Extract from pages already OCR'd (lets callers overlap OCR and decoding, or reuse OCR).
+
+        `timings` split the time: `ocr` (the pages' own seconds), `candidates` (lines, grounded schema, prompt),
+        `scoring` (ranking each field's candidates), `lists` (lists of objects), `json` (the constrained pass,
+        retries included), `validation` (checking answers, grounding values to boxes), `total`. `tokens` count
+        the model's work: prompt tokens `prefilled` (and `reused` from its cache), candidate tokens `scored`,
+        tokens `decoded` (forced ones included) in so many forward `passes`."""
         opts = self.options
-        timings: dict[str, float] = {}
+        usage = self.model.usage.snapshot()
+        timings: dict[str, float] = {"ocr": sum(p.seconds or 0.0 for p in pages)}
         t0 = time.perf_counter()
         bounded = schema_constraint(schema)
         if opts.grounded:
@@ -237,17 +253,21 @@ class OcrLlmExtractor:
         grounded = grounded_schema(bounded.schema, lines, locale.packs) if opts.grounded else None
         spec = grounded.schema if grounded else bounded.schema
         messages = extraction_messages(schema, lines, instructions=opts.instructions)
-        timings["prepare"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
+        clock = time.perf_counter()
+        timings["candidates"] = clock - t0
         ranking = None
         if grounded is not None and lines and opts.decoding == "ranked" and self.model.can_score:
             ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
+        timings["scoring"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         # lists of objects are a choice of the page's table rows; the JSON pass writes the other fields
         lists = (
             RowLists.plan(self.model, messages, bounded.schema, lines, grounded.rules, page_tables(read))
             if grounded is not None
             else None
         )
+        timings["lists"] = time.perf_counter() - clock
+        timings["json"] = timings["validation"] = 0.0
         check = partial(lists.validate, schema, context=opts.validation_context) if lists else None
         unlisted = lists.without if lists else (lambda spec: spec)
         # a page with no text leaves nothing to choose: the model writes nothing, and nothing is made up
@@ -266,6 +286,7 @@ class OcrLlmExtractor:
                 max_tokens,
                 first,  # type: ignore[arg-type]
                 check,
+                timings,
             )
         # a required field with no candidate on the page can only be null: no retry would make the answer valid
         doomed = grounded is not None and (
@@ -275,17 +296,20 @@ class OcrLlmExtractor:
             tries = 1 if doomed else max(1, opts.max_attempts - len(attempts))
             retry = ExtractOptions(**{**vars(opts), "max_attempts": tries})
             constraint = _constraint(unlisted(spec))
-            value, more, gen = decode_with_retry(writer, schema, messages, constraint, max_tokens, retry, check)
+            value, more, gen = decode_with_retry(
+                writer, schema, messages, constraint, max_tokens, retry, check, timings
+            )
             attempts += [a.model_copy(update={"index": a.index + len(attempts)}) for a in more]
             ranking = None
-        timings["decode"] = time.perf_counter() - t1
+        clock = time.perf_counter()
         value, fields, errors = finish_extraction(schema, value, attempts, gen, grounded, lines, opts)
         if ranking is not None:
             _ranked_confidence(fields, ranking)
         if lists is not None:
             fields.update(lists.field_results())
             errors += lists.flags() if value is not None else []
-        timings["total"] = time.perf_counter() - t0 + sum(p.seconds or 0.0 for p in pages)
+        timings["validation"] += time.perf_counter() - clock
+        timings["total"] = time.perf_counter() - t0 + timings["ocr"]
         extraction = build_extraction(
             schema,
             self.model,
@@ -295,6 +319,7 @@ class OcrLlmExtractor:
             ),
             attempts=attempts,
             timings=timings,
+            tokens=self.model.usage.since(usage).counts(),
             source=source,
             page_sizes=[(p.width, p.height) for p in pages],
             errors=errors,

@@ -91,3 +91,15 @@ def test_images_are_refused_by_a_text_model(bundled_llm):
 def test_missing_gguf_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="no such GGUF"):
         LlamaCppModel.load(tmp_path / "none.gguf")
+
+
+def test_usage_counts_prefill_scoring_and_decoding(bundled_llm):
+    before = bundled_llm.usage.snapshot()
+    prompt = bundled_llm.render([Message("user", "Name a colour. " * 20)])
+    bundled_llm.token_logprobs(prompt, ["red", "dark green", "dark blue"])
+    gen = ask(bundled_llm, "Name a colour. " * 20 + "Again.", n=5)
+    work = bundled_llm.usage.since(before)
+    assert work.prefill_tokens + work.reused_tokens == len(bundled_llm.tokenize(prompt)) + gen.prompt_tokens
+    assert work.reused_tokens > 0  # the second prompt starts as the first
+    assert work.scored_tokens > 0 and work.prefill_seconds > 0
+    assert work.decoded_tokens == len(gen.token_ids) and work.decode_passes == gen.forward_passes - 1
