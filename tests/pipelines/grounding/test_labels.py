@@ -174,3 +174,16 @@ def test_a_column_heading_takes_the_value_under_it_and_a_row_label_the_value_rig
     # a value may begin with another field's label word when that word is not marked as a label
     _, found = choices(page(("Subject:", 0, 0), ("Fax Received", 100, 0)), Sheet)
     assert found["subject"] == (True, [("Fax Received", "right")])
+
+
+def test_a_field_named_like_a_packs_vocabulary_takes_that_locales_label_words():
+    from decimal import Decimal
+
+    class Bill(BaseModel):
+        total: Decimal | None = None
+
+    lines = page(("Artikel 3,20", 0, 0), ("SUMME 12,50", 0, 20), ("Gegeben 20,00", 0, 40))
+    grounded = grounded_schema(schema_constraint(Bill).schema, lines, ["de"])
+    choice = grounded.labels["total"]
+    assert choice.decided and choice.label == "SUMME"
+    assert grounded.schema["properties"]["total"]["anyOf"][0]["enum"] == [12.5]
