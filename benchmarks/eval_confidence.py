@@ -1,6 +1,13 @@
 """Calibrate per-field confidence on the receipt benchmark's results; straight-through rates; reliability plot.
 
     python benchmarks/eval_confidence.py --report reports/receipts.json --method ranked --plot reports/reliability.png
+    python benchmarks/eval_confidence.py --report reports/receipts.json --forms reports/forms.json \
+        --fit schemas/calibration.toml
+
+The second form measures the calibration the extractor applies (per mechanism and value kind, the model's
+probability mapped by an isotonic fit; `ocula.schemas.calibration`) on the receipts and the forms together:
+whole documents are held out in each of the folds, the table is fitted on the others, and the expected
+calibration error is reported per collection; `--fit` then writes the table fitted on every document.
 
 Reads the rows `eval_receipts.py` wrote (each field's confidence and whether it was right). Calibration is
 isotonic regression per field, cross-validated: each fold's fields are calibrated by a map fitted on the
@@ -19,6 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+try:
+    from benchmarks.calibration_fit import Sample, cross_validated, fit, form_samples, raw_confidence, receipt_samples
+except ImportError:  # run as a script
+    from calibration_fit import (  # type: ignore[no-redef]
+        Sample,
+        cross_validated,
+        fit,
+        form_samples,
+        raw_confidence,
+        receipt_samples,
+    )
 
 FIELDS = ("company", "date", "address", "total")
 
@@ -127,6 +146,29 @@ def plot(raw_bins: list[dict[str, float]], cal_bins: list[dict[str, float]], pat
     plt.close(fig)
 
 
+def by_mechanism(samples: list[Sample], folds: int, seed: int) -> list[str]:
+    """Markdown: per mechanism, fields and share right; the cross-validated ECE per collection."""
+    calibrated = cross_validated(samples, folds, seed)
+    raw = np.array([raw_confidence(s) for s in samples])
+    ok = np.array([float(s.right) for s in samples])
+    out = ["| mechanism | kind | fields | right | share right |", "|---|---|---|---|---|"]
+    counts: dict[tuple[str, str], list[int]] = {}
+    for s in samples:
+        for key in ((s.mechanism or "n/a", "all"), (s.mechanism or "n/a", s.kind or "n/a")):
+            c = counts.setdefault(key, [0, 0])
+            c[0] += 1
+            c[1] += s.right
+    for (mech, kind), (n, right) in sorted(counts.items()):
+        out.append(f"| {mech} | {kind} | {n} | {right} | {right / n:.2f} |")
+    out += ["", "| collection | fields | right | ECE raw | ECE calibrated (CV) |", "|---|---|---|---|---|"]
+    for name in [*sorted({s.collection for s in samples}), "all"]:
+        mask = np.array([name in ("all", s.collection) for s in samples])
+        _, raw_ece = reliability(raw[mask], ok[mask])
+        _, cal_ece = reliability(calibrated[mask], ok[mask])
+        out.append(f"| {name} | {int(mask.sum())} | {int(ok[mask].sum())} | {raw_ece:.3f} | {cal_ece:.3f} |")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", default="reports/receipts.json")
@@ -134,8 +176,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="ranked")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--plot", default="reports/reliability.png")
+    parser.add_argument("--forms", default=None, help="eval_forms.py report: calibrate per mechanism on both")
+    parser.add_argument("--fit", default=None, help="write the calibration table fitted on every document here")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     report = json.loads(Path(args.report).read_text())
+    if args.forms or args.fit:
+        samples = receipt_samples(report, args.model, args.method)
+        if args.forms:
+            samples += form_samples(json.loads(Path(args.forms).read_text()))
+        print("\n".join(by_mechanism(samples, args.folds, args.seed)))
+        if args.fit:
+            collections = ", ".join(sorted({s.collection for s in samples}))
+            table = fit(samples, fitted_on=f"{len(samples)} fields of the development {collections}")
+            Path(args.fit).write_text(table.to_toml())
+            print(f"table: {args.fit}", file=sys.stderr)
+        return 0
     samples = field_samples(report, args.model, args.method)
     result = cross_validated(samples, args.folds, (0.95, 0.99))
     raw_bins, raw_ece = reliability(result["raw"], result["correct"])
