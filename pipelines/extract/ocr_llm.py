@@ -30,6 +30,7 @@ from ocula.pipelines.grounding.layout_tables import page_tables
 from ocula.pipelines.grounding.lines import DocLine, doc_lines
 from ocula.pipelines.grounding.rank import Ranking, rank_fields
 from ocula.pipelines.ocr.orientation import as_upright, fields_to_page
+from ocula.pipelines.ocr.pages import read_page
 from ocula.schemas import Attempt, Extraction, FieldResult, ModelInfo, OCRPage, ValidationFailed
 from ocula.schemas.constraints import SchemaConstraint, bounded_schema, without_hints
 from ocula.schemas.errors import UngroundedField
@@ -218,7 +219,7 @@ class OcrLlmExtractor:
         pages, sizes = [], []
         start = time.perf_counter()
         for page in document.pages():
-            result = self.ocr.read(page.image, page.index)
+            result = read_page(self.ocr, page)  # a blank page is not read; boxes in original pixels
             now = time.perf_counter()
             pages.append(result.model_copy(update={"seconds": now - start}))
             sizes.append(page.size)
