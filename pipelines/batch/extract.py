@@ -8,6 +8,7 @@ function `(path, schema) -> Extraction` is called whole.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ocula.adapters.io.document import Document
+from ocula.adapters.io.document import Document, Page
 from ocula.adapters.io.loading import load_document
+from ocula.adapters.io.working import DEFAULT_WORKING_PIXELS
 from ocula.adapters.models import registry
 from ocula.adapters.models.base import ModelAdapter
 from ocula.adapters.models.bundled import DEFAULT_MODEL
@@ -27,7 +29,21 @@ from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
 from ocula.schemas import Extraction, OCRPage
 
 ModelLoader = Callable[..., ModelAdapter]
+PageProgress = Callable[[int, int], None]  # (pages done, pages in all)
 ExtractFn = Callable[[Path, type[BaseModel]], "Extraction[Any] | list[Extraction[Any]]"]
+
+
+def _reporting(part: Document, whole: Document, on_page: PageProgress | None) -> Document:
+    """`part` of `whole` telling `on_page(pages of whole before it, pages of whole)` as each page is loaded."""
+    if on_page is None:
+        return part
+    position = {index: n for n, index in enumerate(whole.page_indices)}
+
+    def loader(index: int) -> Page:
+        on_page(position.get(index, 0), len(whole))
+        return part.loader(index)
+
+    return dataclasses.replace(part, loader=loader)
 
 
 @dataclass
@@ -138,14 +154,21 @@ class PipelineExtract:
             for i in document.page_indices
         ]
 
-    def read(self, path: Path) -> ReadDocument:
-        """Load the document; OCR its pages when the engine reads OCR text."""
+    def read(self, path: Path, on_page: PageProgress | None = None) -> ReadDocument:
+        """Load the document; OCR its pages when the engine reads OCR text, telling `on_page(done, total)` as
+        each page is reached and when all are read. For OCR, a page larger than the working resolution is
+        loaded shrunk to it (`adapters.io.working`); the OCR maps its boxes back to the page's own pixels."""
         self.setup()
-        document = load_document(path, dpi=self.dpi, pages=self.pages)
+        reads_ocr = self._state["engine"] == Engine.OCR_LLM
+        limit = DEFAULT_WORKING_PIXELS if reads_ocr else None
+        document = load_document(path, dpi=self.dpi, pages=self.pages, working_pixels=limit)
         read = ReadDocument(document)
-        if self._state["engine"] == Engine.OCR_LLM:
+        if reads_ocr:
             extractor: OcrLlmExtractor = self._state["extractor"]
-            read.pages = [extractor.read_pages(part)[0] for part in self._parts(document)]
+            parts = [_reporting(part, document, on_page) for part in self._parts(document)]
+            read.pages = [extractor.read_pages(part)[0] for part in parts]
+            if on_page is not None:
+                on_page(len(document), len(document))
         return read
 
     def decode(self, read: ReadDocument, schema: type[BaseModel]) -> Extraction[Any] | list[Extraction[Any]]:

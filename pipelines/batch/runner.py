@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from ocula.adapters.io.sources import iter_sources
 from ocula.pipelines.batch.extract import ExtractFn, PipelineExtract
+from ocula.pipelines.batch.progress import BatchProgress
 from ocula.pipelines.batch.records import Record, document_key, schema_fingerprint
 from ocula.pipelines.batch.schedule import schedule
 from ocula.pipelines.batch.store import ResultLog, compact, dumps, latest, read_records, repair
@@ -82,24 +83,6 @@ def _stems(paths: Sequence[Path]) -> list[str]:
         used.add(stem)
         out.append(stem)
     return out
-
-
-class _Progress:
-    def __init__(self, total: int, initial: int, enabled: bool) -> None:
-        self.bar: Any = None
-        if enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=initial, unit="doc", file=sys.stderr, dynamic_ncols=True)
-
-    def update(self, failed: int) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix(failed=failed, refresh=False)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 class _Sink:
@@ -160,6 +143,7 @@ def run_batch(
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
     run: Callable[..., None] = schedule
+    pages: dict[str, Any] = {}  # the local workers tell the pages they read (Ray actors do not)
     if executor == "ray":
         from ocula.pipelines.batch.ray_engine import import_ray, schedule_ray
 
@@ -201,11 +185,14 @@ def run_batch(
         followers[key] = []
         todo.append(Task(index, str(path), source, key, stem))
 
-    bar = _Progress(summary.total, summary.skipped, progress)
+    bar = BatchProgress(summary.total, summary.skipped, progress)
+    if executor == "local":
+        pages["on_page"] = bar.page
 
     def emit(record: Record) -> None:
         if schema_name is not None:
             record = {**record, "schema": schema_name}
+        bar.finish(record["key"])
         copies = [{**record, "source": source} for source, _ in followers.get(record["key"], [])]
         for each in (record, *copies):
             sink.write(each)
@@ -226,6 +213,7 @@ def run_batch(
                 timeout=timeout,
                 overlay_dir=str(overlay_dir) if overlay_dir is not None else None,
                 prefetch=prefetch,
+                **pages,
             )
     finally:
         bar.close()

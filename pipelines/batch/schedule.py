@@ -3,7 +3,8 @@
 A worker holds at most two documents (the one it decodes and the one it reads ahead). A document whose
 reading + decoding time passes the timeout gets an error record; its worker is killed and replaced, and the
 document it had read ahead goes back to the queue. A worker that dies is blamed on the document it had
-been working on the longest; the others go back to the queue (at most twice each).
+been working on the longest; the others go back to the queue (at most twice each). `on_page(task, done, total)`
+hears of each page a worker reaches in a document (for a long document's progress bar).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ocula.pipelines.batch.records import Record, error_record
 from ocula.pipelines.batch.workers import SchemaSource, Task, Worker
 from ocula.schemas.errors import ModelError
 
+PageCallback = Callable[[Task, int, int], None]
 MAX_REQUEUES = 2  # times a document goes back to the queue after another's failure took down its worker
 POLL_SECONDS = 0.5  # longest wait for a worker's message before the timeouts are checked again
 
@@ -33,6 +35,7 @@ def schedule(
     timeout: float | None,
     overlay_dir: str | None,
     prefetch: bool,
+    on_page: PageCallback | None = None,
 ) -> None:
     """Run `todo` on worker processes; `emit` gets each document's record as it finishes."""
     context = mp.get_context("spawn")
@@ -64,6 +67,8 @@ def schedule(
             worker.clocks[message[1]].start(now)
         elif kind == "read_done" and message[1] in worker.clocks:
             worker.clocks[message[1]].stop(now)
+        elif kind == "page" and message[1] in worker.tasks and on_page is not None:
+            on_page(worker.tasks[message[1]], message[2], message[3])
         elif kind == "done" and worker.finish(message[1]) is not None:
             emit(message[2])
 

@@ -9,12 +9,14 @@ parent elsewhere), so a killed parent leaves no orphans behind.
 
 Inside a worker, a reader thread loads and OCRs the next document while the main thread decodes the
 current one (at most two documents in hand). The worker reports each phase (`read`, `read_done`,
-`decode`), so the parent's per-document clock counts reading and decoding time, not time spent waiting.
+`decode`), so the parent's per-document clock counts reading and decoding time, not time spent waiting, and
+the pages it has read (`page`, when the extractor's `read` takes `on_page`) for a long document's progress bar.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import multiprocessing as mp
 import threading
 import time
@@ -64,6 +66,14 @@ def stages(extract_fn: Any) -> tuple[Callable[[Path], Any], Callable[[Any, type[
     if callable(getattr(extract_fn, "read", None)) and callable(getattr(extract_fn, "decode", None)):
         return extract_fn.read, extract_fn.decode
     return (lambda path: path), extract_fn
+
+
+def reports_pages(read: Callable[..., Any]) -> bool:
+    """Whether a `read` stage takes `on_page(done, total)`."""
+    try:
+        return "on_page" in inspect.signature(read).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def write_overlays(task: Task, result: Any, read: Any, overlay_dir: Path) -> list[str]:
@@ -123,6 +133,7 @@ def worker_main(
         return
     send(("ready",))
     read_fn, decode_fn = stages(extract_fn)
+    paged = reports_pages(read_fn)
     slots = threading.Semaphore(2 if prefetch else 1)
     handed: list[Any] = []
     available = threading.Condition()
@@ -140,8 +151,12 @@ def worker_main(
                     available.notify()
                 return
             send(("read", task.index))
+
+            def on_page(done: int, total: int, index: int = task.index) -> None:
+                send(("page", index, done, total))
+
             try:
-                item, error = read_fn(Path(task.path)), None
+                item, error = (read_fn(Path(task.path), on_page=on_page) if paged else read_fn(Path(task.path))), None
             except Exception as err:
                 item, error = None, reason(err)
             send(("read_done", task.index))
