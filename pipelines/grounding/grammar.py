@@ -90,6 +90,7 @@ class _Builder:
         self.out = GroundedSchema({}, rules=rules)
         self.hits: dict[str, list[LabelHit]] = {}  # field name -> its labels on the page
         self.stops: list[LabelHit] = []  # the labels of every field of the object being visited
+        self.depth = 0  # objects entered: the document's fields are those of the first
 
     def find_labels(self, properties: dict[str, Any]) -> None:
         """The labels of an object's fields on the page (a field's own, and where other fields' values end)."""
@@ -135,10 +136,17 @@ class _Builder:
                 return node
         typ = node.get("type")
         if typ == "object" or "properties" in node:
-            self.find_labels(node.get("properties", {}))
+            outer = self.hits, self.stops
+            if self.depth == 0:  # labels are for the document's own fields, not a nested object's or a row's
+                self.find_labels(node.get("properties", {}))
+            else:
+                self.hits, self.stops = {}, []
+            self.depth += 1
             node["properties"] = {k: self.visit(v, k) for k, v in node.get("properties", {}).items()}
             if isinstance(node.get("additionalProperties"), dict):
                 node["additionalProperties"] = self.visit(node["additionalProperties"], name)
+            self.depth -= 1
+            self.hits, self.stops = outer
             return node
         if typ == "array":
             if "items" in node:
@@ -315,6 +323,7 @@ def grounded_schema(
     defs = schema.pop("$defs", None)
     root = builder.visit(schema, "")
     if defs:
+        builder.depth = 1  # a definition is a nested object's or a list's
         root["$defs"] = {k: builder.visit(v, k) for k, v in defs.items()}
     builder.out.schema = root
     return builder.out

@@ -187,3 +187,16 @@ def test_a_field_named_like_a_packs_vocabulary_takes_that_locales_label_words():
     choice = grounded.labels["total"]
     assert choice.decided and choice.label == "SUMME"
     assert grounded.schema["properties"]["total"]["anyOf"][0]["enum"] == [12.5]
+
+
+def test_labels_are_for_the_documents_own_fields_not_a_nested_objects_or_a_rows():
+    class Item(BaseModel):
+        attn: str | None = Field(None, description="the 'To' field")
+
+    class Sheet(BaseModel):
+        items: list[Item] = []
+        sender: Item | None = None
+        to: str | None = None
+
+    _, found = choices(page(("To: Ann Lee", 0, 0), ("Bob Ray", 0, 200)), Sheet)
+    assert found == {"to": (True, [("Ann Lee", "after")])}
