@@ -34,9 +34,11 @@ from ocula.schemas import OCRPage
 from ocula.schemas.ready import SroieReceipt
 
 try:
+    from benchmarks import floor
     from benchmarks.mechanism_report import decision, markdown_table, tally
     from benchmarks.receipt_scoring import FIELDS, field_correct, reachable
 except ImportError:  # run as a script
+    import floor  # type: ignore[no-redef]
     from mechanism_report import decision, markdown_table, tally  # type: ignore[no-redef]
     from receipt_scoring import FIELDS, field_correct, reachable  # type: ignore[no-redef]
 
@@ -80,7 +82,14 @@ def method_grounded(model: ModelAdapter, pages: list[OCRPage], **opts: Any):
             off_page += 1
     confidence = {name: fr.confidence for name, fr in result.fields.items()}
     decided = {name: decision(fr) for name, fr in result.fields.items() if name in FIELDS}
-    return value, {"attempts": len(result.attempts), "off_page": off_page, "confidence": confidence, "decided": decided}
+    return value, {
+        "attempts": len(result.attempts),
+        "off_page": off_page,
+        "confidence": confidence,
+        "decided": decided,
+        "timings": result.timings,
+        "tokens": result.tokens,
+    }
 
 
 def _outlines_generator(model: ModelAdapter):
@@ -181,23 +190,39 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         model = load_model(model_name, **({"n_threads": args.threads} if args.threads else {}))
         # warm up: compile and prompt cache, so the first receipt is not charged for loading
         method_grounded(model, receipts[0][1])
+        prompts = [extraction_messages(SroieReceipt, ls) for ls in lines]
+        rates = floor.measure_rates(model, prompts[:3]) if hasattr(model, "tokenize") else None
+        report["rates"] = floor.rates_dict(rates) if rates else None
         for method_name in methods:
             method = METHODS[method_name]
             correct = dict.fromkeys(FIELDS, 0)
             valid = 0
             seconds, extra_total, rows = [], {"off_page": 0}, []
-            for stem, pages, ocr_s, truth in receipts:
+            for (stem, pages, ocr_s, truth), messages in zip(receipts, prompts, strict=True):
                 start = time.perf_counter()
                 value, extra = method(model, pages)
                 took = time.perf_counter() - start
                 seconds.append(took + ocr_s)
+                if "timings" in extra:
+                    extra["timings"] = {**extra["timings"], "ocr": ocr_s}
+                if rates is not None:
+                    prompt_n = floor.prompt_tokens(model, messages)
+                    values_n = floor.value_tokens(model, value)
+                    extra["floor"] = floor.floor_seconds(ocr_s, prompt_n, values_n, rates)
+                    extra["floor_ratio"] = (took + ocr_s) / extra["floor"]
+                    extra["prompt_tokens"], extra["value_tokens"] = prompt_n, values_n
                 valid += value is not None
                 hits = {f: field_correct(f, (value or {}).get(f), truth[f]) for f in FIELDS}
                 for f in FIELDS:
                     correct[f] += hits[f]
                 extra_total["off_page"] += extra.get("off_page", 0)
                 rows.append({"id": stem, "value": value, "hits": hits, "seconds": took, **extra})
-                print(f"{model_name} {method_name} {stem} {sum(hits.values())}/4 {took:.2f}s", file=sys.stderr)
+                split = floor.split_line(extra["timings"], extra.get("tokens", {})) if "timings" in extra else ""
+                ratio = f" floor {extra['floor']:.2f}s x{extra['floor_ratio']:.2f}" if "floor" in extra else ""
+                print(
+                    f"{model_name} {method_name} {stem} {sum(hits.values())}/4 {took:.2f}s{ratio} {split}",
+                    file=sys.stderr,
+                )
             n = len(receipts)
             acc = {f: correct[f] / n for f in FIELDS}
             report["runs"].append(
@@ -211,6 +236,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "seconds_mean": statistics.mean(seconds),
                     "off_page_strings": extra_total["off_page"],
                     "per_mechanism": tally((r["decided"][f], r["hits"][f]) for r in rows for f in r.get("decided", {})),
+                    "split": floor.median_split(rows),
+                    "floor_median": statistics.median(r["floor"] for r in rows) if rates else None,
+                    "floor_ratio_median": statistics.median(r["floor_ratio"] for r in rows) if rates else None,
                     "rows": rows,
                 }
             )
@@ -235,6 +263,8 @@ def markdown(report: dict[str, Any]) -> str:
         if r.get("per_mechanism"):
             title = f"What decided each field ({r['model']}, {r['method']}):"
             out += ["", title, "", *markdown_table(r["per_mechanism"])]
+    if report["runs"]:
+        out += floor.split_table(report["runs"], report.get("rates"))
     c = report["ceiling"]
     out += [
         "",
