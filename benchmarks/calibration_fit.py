@@ -66,7 +66,9 @@ def form_samples(report: dict[str, Any]) -> list[Sample]:
     ]
 
 
-def fit(samples: list[Sample], prior: float = PRIOR_FIELDS, fitted_on: str = "") -> Calibration:
+def fit(
+    samples: list[Sample], prior: float = PRIOR_FIELDS, fitted_on: str = "", min_curve: int = MIN_CURVE
+) -> Calibration:
     from sklearn.isotonic import IsotonicRegression
 
     mechanisms: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -82,7 +84,7 @@ def fit(samples: list[Sample], prior: float = PRIOR_FIELDS, fitted_on: str = "")
             probabilities[s.mechanism].append((s.probability, s.right))
     curves = {}
     for mech, pairs in probabilities.items():
-        if len(pairs) < MIN_CURVE:
+        if len(pairs) < min_curve:
             continue
         x = np.array([p for p, _ in pairs])
         y = np.array([float(r) for _, r in pairs])

@@ -126,3 +126,15 @@ def test_calibrate_maps_each_field_by_its_mechanism_kind_and_probability():
     assert 0.95 < fields["date"].confidence < 1.0  # 100 of 100, drawn a little towards the rule's 8 of 10
     assert fields["name"].confidence == 0.4 and fields["name"].probability == 0.8
     assert fields["free"].confidence == 0.7  # the table has no figure for it: the raw confidence stays
+
+
+def test_the_shipped_table_sets_each_fields_confidence_at_run_time():
+    from ocula.schemas.calibration import default_calibration
+
+    table = default_calibration()
+    for result in extract("ranked").fields.values():
+        expected = table.confidence(result.mechanism, result.kind, result.probability)
+        if expected is not None:
+            assert result.confidence == round(expected, 4)
+        elif result.value is not None and result.mechanism != "model_choice":
+            assert result.confidence == 1.0  # no figure in the table: a rule's or lone candidate's raw 1.0

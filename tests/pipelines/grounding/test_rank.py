@@ -3,6 +3,7 @@
 import json
 from decimal import Decimal
 
+import pytest
 from pydantic import BaseModel, Field
 
 from ocula.adapters.models.base import Capabilities, Generation, GenerationRequest, Message, ModelAdapter
@@ -12,6 +13,7 @@ from ocula.pipelines.grounding.grammar import grounded_schema
 from ocula.pipelines.grounding.lines import DocLine
 from ocula.pipelines.grounding.rank import rank_fields
 from ocula.schemas import BBox, Line, OCRPage
+from ocula.schemas.calibration import default_calibration
 from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY, TOP_KEY, MultilineText
 
 TEXTS = [
@@ -118,7 +120,11 @@ def test_the_pipeline_writes_the_ranked_values_and_grounds_them():
     assert result.value.company == "ACME TRADING SDN BHD"
     assert result.fields["address"].source.line_ids == [2, 3, 4]
     assert 0 < result.fields["company"].confidence < 1  # the model's share among the company candidates
-    assert result.fields["total"].confidence == 1.0  # the only amount on the page
+    total = result.fields["total"]
+    assert total.mechanism == "single_candidate" and total.probability is None  # the only amount on the page
+    # its confidence is how often a lone candidate was right (the shipped table), 1.0 where it has no figure
+    shipped = default_calibration().confidence("single_candidate", "amount")
+    assert total.confidence == (1.0 if shipped is None else pytest.approx(shipped, abs=1e-4))
     assert len(result.attempts) == 1
 
 
