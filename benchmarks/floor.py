@@ -92,7 +92,7 @@ def split_table(runs: Sequence[dict[str, Any]], rates: dict[str, Any] | None) ->
         "Where the time goes (median seconds per receipt; tokens: median per receipt), floor and ratio to it:",
         "",
         "| model | method | " + " | ".join((*SPLIT, *TOKENS)) + " | floor s | ratio |",
-        "|---|---|" + "---|" * (len(SPLIT) + 6),
+        "|---|---|" + "---|" * (len(SPLIT) + len(TOKENS) + 2),
     ]
     for r in runs:
         split = r.get("split") or {}
