@@ -52,13 +52,15 @@ def pages_of(data: Path, kinds: Sequence[str], limit: int, folder: Path) -> list
     if "pdf" in kinds:
         from ocula.adapters.io.loading import load_document
 
-        rendered = []
+        rendered: list[tuple[str, Path]] = []
         for pdf in sorted((data / "pdfs").glob("*.pdf")):
             for page in load_document(pdf, dpi=150).pages():
+                if limit and len(rendered) >= limit:
+                    break
                 path = folder / f"{pdf.stem}-p{page.index + 1}.png"
                 Image.fromarray(np.asarray(page.image)).save(path)
                 rendered.append(("pdf", path))
-        out += rendered[: limit or None]
+        out += rendered
     if "stacked" in kinds:
         pairs = list(zip(receipts[::2], receipts[1::2], strict=False))[: limit or None]
         for top, bottom in pairs:
@@ -83,6 +85,13 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, float] | None:
     }
 
 
+def forget_prompt(extractor: Any) -> None:
+    """Drop the model's prompt cache (llama.cpp), so no page is measured with its own prompt already cached."""
+    llm = getattr(extractor._state["extractor"].model, "llm", None)
+    if llm is not None and hasattr(llm, "n_tokens"):
+        llm.n_tokens = 0
+
+
 def peak_memory_mb() -> float:
     """This process's peak resident memory (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -100,8 +109,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         pages = pages_of(Path(args.data), kinds, args.limit, Path(tmp))
-        warm = extractor.read(pages[0][1])  # compile grammars, fill the prompt cache: not charged to a page
+        warm = extractor.read(pages[0][1])  # load and compile once: not charged to a page
         extractor.decode(warm, schema)
+        forget_prompt(extractor)  # ... but the first page's prompt is not left in the cache
         for kind, path in pages:
             start = time.perf_counter()
             read = extractor.read(path)
