@@ -65,6 +65,8 @@ class PopplerRenderer:
             detail = str(err).replace("Unable to get page count.", "").strip()
             if "password" in detail.lower():
                 raise InputError(source, "encrypted PDF: it needs a password to open") from None
+            if "invalid page count 0" in detail.lower():  # a well-formed PDF of no page, as PDFium says too
+                raise InputError(source, "PDF has no pages") from None
             raise _corrupt(source, detail.splitlines()[0] if detail else "pdfinfo could not read it") from None
         except PDFInfoNotInstalledError:
             raise InputError(source, NO_POPPLER) from None
