@@ -162,3 +162,7 @@ def test_the_bundled_rule_packs_are_in_the_wheel(wheel: Path) -> None:
     assert packs, "no bundled rule pack found"
     missing = [p for p in packs if f"ocula/schemas/packs/data/{p}" not in names]
     assert not missing, f"rule packs missing from the wheel (pyproject's package-data): {missing}"
+
+
+def test_the_calibration_table_is_in_the_wheel(wheel: Path) -> None:
+    assert "ocula/schemas/calibration.toml" in set(zipfile.ZipFile(wheel).namelist())
