@@ -87,6 +87,7 @@ def method_grounded(model: ModelAdapter, pages: list[OCRPage], **opts: Any):
         "off_page": off_page,
         "confidence": confidence,
         "decided": decided,
+        "locales": result.locales,  # the locale packs the page was read under (detected: en+my expected)
         "timings": result.timings,
         "tokens": result.tokens,
     }
