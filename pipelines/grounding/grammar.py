@@ -47,13 +47,12 @@ _TEXT_KINDS = ("text", "multiline", "name")
 
 @dataclass
 class Narrowing:
-    """How a leaf's candidates were narrowed: the distinct values found of its kind, those left, the rules that
-    narrowed them in order, and the values left before the last of those rules (what it decided among)."""
+    """How a leaf's candidates were narrowed: the distinct values found of its kind, those left, and the rules
+    that narrowed them, in order (the last one decided when one value is left)."""
 
     found: int = 0
     kept: int = 0  # the values left in the leaf's enum
     rules: list[str] = field(default_factory=list)
-    before_last: list[Any] = field(default_factory=list)
 
     @property
     def rule(self) -> str | None:
@@ -227,7 +226,6 @@ class _Builder:
             found=len(_distinct(found, node)),
             kept=len(values),
             rules=[rule for rule, _ in trace],
-            before_last=_distinct(trace[-1][1], node) if trace else [],
         )
         keep = {k: v for k, v in node.items() if k in ("title", "description")}
         return {**keep, "enum": values}
