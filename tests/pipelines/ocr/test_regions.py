@@ -68,7 +68,9 @@ def test_a_page_read_turned_has_its_layout_found_upright_and_boxes_in_its_own_pi
 
 
 def prose(x0: float, rows: int, tag: str) -> list[Line]:
-    return [line(f"{tag} line {i} of running prose text", x0, 100 + 30 * i, x0 + 250, 120 + 30 * i) for i in range(rows)]
+    return [
+        line(f"{tag} line {i} of running prose text", x0, 100 + 30 * i, x0 + 250, 120 + 30 * i) for i in range(rows)
+    ]
 
 
 def test_text_regions_side_by_side_are_read_column_by_column():
