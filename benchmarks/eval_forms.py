@@ -131,6 +131,8 @@ def score_form(stem: str, fields: list[FormField], extraction: Any) -> list[dict
                 "rule": getattr(fr, "rule", None),
                 "kind": getattr(fr, "kind", None),
                 "probability": getattr(fr, "probability", None),
+                "ocr_confidence": getattr(fr, "ocr_confidence", None),
+                "well_formed": getattr(fr, "well_formed", None),
                 "source_kind": getattr(source, "kind", None),
             }
         )

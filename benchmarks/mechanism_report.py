@@ -25,6 +25,8 @@ def decision(field_result: Any) -> dict[str, Any]:
         "kind": getattr(field_result, "kind", None),
         "probability": getattr(field_result, "probability", None),
         "confidence": getattr(field_result, "confidence", None),
+        "ocr_confidence": getattr(field_result, "ocr_confidence", None),
+        "well_formed": getattr(field_result, "well_formed", None),
     }
 
 

@@ -14,11 +14,18 @@ isotonic fit). A field's confidence is then:
   towards the share over all fields;
 - a mechanism the table does not know: None (the caller keeps the raw figure).
 
-Keys are mechanisms and value kinds only, never field names, so the table carries to any schema.
+Then the value's own evidence shifts that share on the log-odds scale: a value whose text is not well formed
+for its kind (`ill_formed`: a date the date patterns do not read whole, stray symbols in text) or, failing
+that, read from OCR lines whose confidence is below `ocr_low` (`low_ocr`) gets its evidence's fitted shift
+(`[evidence]`, one figure each, fitted on every field so a few dozen such fields suffice).
+
+Keys are mechanisms, value kinds and evidence only, never field names or collections, so the table carries
+to any schema and any document.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -29,6 +36,26 @@ from pathlib import Path
 from typing import Any
 
 PRIOR_FIELDS = 5.0
+OCR_LOW = 0.96  # OCR line confidence below which a value's reading counts as doubtful
+EVIDENCE = ("ill_formed", "low_ocr")
+
+
+def evidence_of(ocr_confidence: float | None, well_formed: bool | None, ocr_low: float = OCR_LOW) -> str | None:
+    """The doubt a value's own reading raises: "ill_formed", else "low_ocr", else None (nothing against it)."""
+    if well_formed is False:
+        return "ill_formed"
+    if ocr_confidence is not None and ocr_confidence < ocr_low:
+        return "low_ocr"
+    return None
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A log-odds shift of the share right for values with one kind of evidence, and the fields it was fitted on."""
+
+    shift: float = 0.0
+    fields: int = 0
+    right: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,13 +88,32 @@ class Calibration:
     mechanisms: Mapping[str, Tally] = field(default_factory=dict)
     kinds: Mapping[tuple[str, str], Tally] = field(default_factory=dict)  # (mechanism, kind) -> tally
     curves: Mapping[str, Curve] = field(default_factory=dict)  # mechanism -> probability map
+    evidence: Mapping[str, Shift] = field(default_factory=dict)  # "ill_formed" / "low_ocr" -> shift
+    ocr_low: float = OCR_LOW
     prior: float = PRIOR_FIELDS
     fitted_on: str = ""
 
     def confidence(
+        self,
+        mechanism: str | None,
+        kind: str | None = None,
+        probability: float | None = None,
+        *,
+        ocr_confidence: float | None = None,
+        well_formed: bool | None = None,
+    ) -> float | None:
+        """How often a value decided by `mechanism` (of `kind`, with the model's `probability`, read with
+        `ocr_confidence` and `well_formed` or not) is right."""
+        share = self.base_share(mechanism, kind, probability)
+        if share is None:
+            return None
+        shift = self.evidence.get(evidence_of(ocr_confidence, well_formed, self.ocr_low) or "")
+        return share if shift is None or shift.shift == 0.0 else shifted(share, shift.shift)
+
+    def base_share(
         self, mechanism: str | None, kind: str | None = None, probability: float | None = None
     ) -> float | None:
-        """How often a value decided by `mechanism` (of `kind`, with the model's `probability`) is right."""
+        """The share right from the mechanism, kind and probability alone (before the evidence's shift)."""
         if mechanism is None or mechanism not in self.mechanisms:
             return None
         curve = self.curves.get(mechanism)
@@ -97,7 +143,18 @@ class Calibration:
             if curve is not None:
                 out.append("probability = [" + ", ".join(f"{x:.4f}" for x in curve.probability) + "]")
                 out.append("right_share = [" + ", ".join(f"{y:.4f}" for y in curve.right) + "]")
+        if self.evidence:
+            out += ["", "[evidence]", f"ocr_low = {self.ocr_low}"]
+            for name, ev in sorted(self.evidence.items()):
+                out.append(f"{name} = {{ shift = {ev.shift:.4f}, fields = {ev.fields}, right = {ev.right} }}")
         return "\n".join(out) + "\n"
+
+
+def shifted(share: float, shift: float) -> float:
+    """`share` moved by `shift` on the log-odds scale (0 and 1 stay put)."""
+    if share <= 0.0 or share >= 1.0:
+        return share
+    return 1.0 / (1.0 + math.exp(-(math.log(share / (1.0 - share)) + shift)))
 
 
 def _share(tally: Tally, prior_share: float, weight: float) -> float:
@@ -124,11 +181,20 @@ def parse_calibration(data: Mapping[str, Any]) -> Calibration:
             if len(xs) != len(ys) or not xs or list(xs) != sorted(xs):
                 raise ValueError(f"calibration curve of {mech}: breakpoints must be sorted and paired")
             curves[mech] = Curve(xs, ys)
+    evidence_table = dict(data.get("evidence", {}))
+    ocr_low = float(evidence_table.pop("ocr_low", OCR_LOW))
+    evidence = {}
+    for name, entry in evidence_table.items():
+        if name not in EVIDENCE:
+            raise ValueError(f"calibration evidence {name!r}: expected one of {', '.join(EVIDENCE)}")
+        evidence[name] = Shift(float(entry["shift"]), int(entry.get("fields", 0)), int(entry.get("right", 0)))
     return Calibration(
         total=Tally(int(total.get("fields", 0)), int(total.get("right", 0))),
         mechanisms=mechanisms,
         kinds=kinds,
         curves=curves,
+        evidence=evidence,
+        ocr_low=ocr_low,
         prior=float(data.get("prior", PRIOR_FIELDS)),
         fitted_on=str(data.get("fitted_on", "")),
     )
@@ -147,4 +213,16 @@ def default_calibration() -> Calibration:
     return parse_calibration(tomllib.loads(text))
 
 
-__all__ = ["Calibration", "Curve", "Tally", "default_calibration", "load_calibration", "parse_calibration"]
+__all__ = [
+    "EVIDENCE",
+    "OCR_LOW",
+    "Calibration",
+    "Curve",
+    "Shift",
+    "Tally",
+    "default_calibration",
+    "evidence_of",
+    "load_calibration",
+    "parse_calibration",
+    "shifted",
+]

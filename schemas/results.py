@@ -163,6 +163,15 @@ class FieldResult(BaseModel):
         default=None,
         description="The model's own probability of the value, before calibration (None where no model chose).",
     )
+    ocr_confidence: float | None = Field(
+        default=None,
+        description="The OCR engine's confidence in the lines the value was read from (the lowest of them).",
+    )
+    well_formed: bool | None = Field(
+        default=None,
+        description="Whether the value's text reads cleanly for its kind (a whole date, no stray symbols); "
+        "None where the kind has no such check.",
+    )
     valid: bool = True
     error: str | None = None
 

@@ -10,6 +10,7 @@ from ocula.pipelines.decoding.json_spans import leaf_spans
 from ocula.pipelines.decoding.token_confidence import span_confidence, token_offsets
 from ocula.pipelines.grounding.grammar import GroundedSchema
 from ocula.pipelines.grounding.lines import DocLine
+from ocula.pipelines.grounding.value_evidence import ocr_confidence, well_formed
 from ocula.schemas import FieldResult, FieldSource
 from ocula.schemas.calibration import Calibration, default_calibration
 from ocula.schemas.results import Mechanism
@@ -50,6 +51,8 @@ def ground_fields(
                 result.box = cand.box
                 result.source = FieldSource(kind="ocr_lines", line_ids=list(cand.line_ids), text=cand.text)
                 result.parsed = _parsed(cand.parsed)
+                result.ocr_confidence = ocr_confidence(cand.line_ids, lines)
+            result.well_formed = well_formed(result.kind, value, grounded.rules)
         out[path] = result
     return out
 
@@ -69,11 +72,18 @@ def decided_by(grounded: GroundedSchema | None, name: str, value: Any) -> tuple[
 
 
 def calibrate(fields: dict[str, FieldResult], calibration: Calibration | None = None) -> None:
-    """Each field's confidence becomes how often values decided as it was were right (see
-    `ocula.schemas.calibration`); a field the table has no figure for keeps its raw confidence."""
+    """Each field's confidence becomes how often values decided as it was, with the same evidence (OCR
+    confidence, a well-formed value), were right (see `ocula.schemas.calibration`); a field the table has no
+    figure for keeps its raw confidence."""
     table = calibration or default_calibration()
     for result in fields.values():
-        share = table.confidence(result.mechanism, result.kind, result.probability)
+        share = table.confidence(
+            result.mechanism,
+            result.kind,
+            result.probability,
+            ocr_confidence=result.ocr_confidence,
+            well_formed=result.well_formed,
+        )
         if share is not None:
             result.confidence = round(share, 4)
 

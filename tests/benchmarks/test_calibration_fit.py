@@ -60,3 +60,18 @@ def test_samples_are_read_from_the_receipt_and_form_reports():
         ("receipt:001", "rule", "amount", True),
         ("form:f1", "model_choice", "text", False),
     ]
+
+
+def test_an_evidence_shift_is_fitted_where_doubtful_values_are_wrong_more_often():
+    rng = np.random.default_rng(1)
+    data = []
+    for d in range(300):
+        doubtful = d % 5 == 0
+        right = bool(rng.random() < (0.4 if doubtful else 0.9))
+        data.append(Sample(f"r{d}", "forms", "label", "text", None, 1.0, right, 0.99, not doubtful))
+    table = fit(data)
+    shift = table.evidence["ill_formed"]
+    assert shift.fields == 60 and shift.shift < -1.0
+    assert "low_ocr" not in table.evidence  # no field had a low OCR confidence
+    assert table.confidence("label", "text", well_formed=False) < 0.6 < table.confidence("label", "text")
+    assert fit(data, evidence=False).evidence == {}
