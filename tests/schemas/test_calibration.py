@@ -78,3 +78,42 @@ def test_the_shipped_table_loads_and_knows_only_mechanisms():
     for mech in cal.mechanisms:
         share = cal.confidence(mech, "text", 0.5)
         assert share is not None and 0.0 <= share <= 1.0
+
+
+def test_doubtful_evidence_shifts_the_share_on_the_log_odds_scale():
+    from ocula.schemas.calibration import Shift, evidence_of, shifted
+
+    cal = Calibration(
+        total=Tally(100, 80),
+        mechanisms={"label": Tally(100, 80)},
+        evidence={"ill_formed": Shift(-2.0, 6, 1), "low_ocr": Shift(-0.5, 20, 14)},
+        ocr_low=0.9,
+    )
+    clean = cal.confidence("label", "text", ocr_confidence=0.99, well_formed=True)
+    assert clean == pytest.approx(0.8)
+    assert cal.confidence("label", "text", ocr_confidence=0.5, well_formed=None) == pytest.approx(shifted(0.8, -0.5))
+    ill = cal.confidence("label", "date", ocr_confidence=0.5, well_formed=False)
+    assert ill == pytest.approx(shifted(0.8, -2.0))  # ill-formed wins over low OCR confidence
+    assert ill < cal.confidence("label", "date", ocr_confidence=0.5) < clean
+    assert evidence_of(None, None) is None and evidence_of(0.95, True, 0.96) == "low_ocr"
+    assert shifted(1.0, -3.0) == 1.0
+
+
+def test_evidence_round_trips_and_unknown_evidence_is_refused(tmp_path):
+    from ocula.schemas.calibration import Shift
+
+    cal = Calibration(total=Tally(10, 8), mechanisms={"rule": Tally(10, 8)}, evidence={"low_ocr": Shift(-0.7, 9, 5)})
+    path = tmp_path / "cal.toml"
+    path.write_text(cal.to_toml())
+    back = load_calibration(path)
+    assert back.evidence == cal.evidence and back.ocr_low == cal.ocr_low
+    with pytest.raises(ValueError, match="evidence"):
+        parse_calibration({"evidence": {"dataset": {"shift": 1.0}}})
+
+
+def test_the_shipped_table_lowers_an_ill_formed_value():
+    cal = default_calibration()
+    assert "ill_formed" in cal.evidence
+    for mech in cal.mechanisms:
+        plain = cal.confidence(mech, "date")
+        assert cal.confidence(mech, "date", well_formed=False) < plain
