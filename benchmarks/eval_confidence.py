@@ -5,7 +5,8 @@
         --fit schemas/calibration.toml
 
 The second form measures the calibration the extractor applies (per mechanism and value kind, the model's
-probability mapped by an isotonic fit; `ocula.schemas.calibration`) on the receipts and the forms together:
+probability mapped by an isotonic fit, then shifted for a value not well formed or read with low OCR
+confidence; `ocula.schemas.calibration`) on the receipts and the forms together:
 whole documents are held out in each of the folds, the table is fitted on the others, and the expected
 calibration error is reported per collection; `--fit` then writes the table fitted on every document.
 
