@@ -158,12 +158,6 @@ def cross_validated(samples: list[Sample], folds: int = 5, seed: int = 0, **fit_
         table = fit([s for s in samples if fold_of[s.document] != k], **fit_args)
         for i, s in enumerate(samples):
             if fold_of[s.document] == k:
-                share = table.confidence(
-                    s.mechanism,
-                    s.kind,
-                    s.probability,
-                    ocr_confidence=s.ocr_confidence,
-                    well_formed=s.well_formed,
-                )
+                share = table.confidence_of(s)
                 out[i] = raw_confidence(s) if share is None else share
     return out

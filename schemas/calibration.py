@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 PRIOR_FIELDS = 5.0
 OCR_LOW = 0.96  # OCR line confidence below which a value's reading counts as doubtful
@@ -82,6 +82,21 @@ class Curve:
         return y0 if x1 == x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)
 
 
+class DecidedValue(Protocol):
+    """What the table reads of a decided value."""
+
+    @property
+    def mechanism(self) -> str | None: ...
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def probability(self) -> float | None: ...
+    @property
+    def ocr_confidence(self) -> float | None: ...
+    @property
+    def well_formed(self) -> bool | None: ...
+
+
 @dataclass(frozen=True)
 class Calibration:
     total: Tally = Tally()
@@ -109,6 +124,16 @@ class Calibration:
             return None
         shift = self.evidence.get(evidence_of(ocr_confidence, well_formed, self.ocr_low) or "")
         return share if shift is None or shift.shift == 0.0 else shifted(share, shift.shift)
+
+    def confidence_of(self, decided: DecidedValue) -> float | None:
+        """`confidence` of a value that carries its own evidence (a `FieldResult`, a benchmark sample)."""
+        return self.confidence(
+            decided.mechanism,
+            decided.kind,
+            decided.probability,
+            ocr_confidence=decided.ocr_confidence,
+            well_formed=decided.well_formed,
+        )
 
     def base_share(
         self, mechanism: str | None, kind: str | None = None, probability: float | None = None

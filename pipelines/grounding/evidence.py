@@ -77,13 +77,7 @@ def calibrate(fields: dict[str, FieldResult], calibration: Calibration | None = 
     figure for keeps its raw confidence."""
     table = calibration or default_calibration()
     for result in fields.values():
-        share = table.confidence(
-            result.mechanism,
-            result.kind,
-            result.probability,
-            ocr_confidence=result.ocr_confidence,
-            well_formed=result.well_formed,
-        )
+        share = table.confidence_of(result)
         if share is not None:
             result.confidence = round(share, 4)
 
