@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     schema = resolve_schema(args.schema)
     kinds = [k for k in args.kinds.split(",") if k]
     extractor = PipelineExtract(model=DEFAULT_MODEL, threads=args.threads or None, loader=load_model)
+    extractor = extractor.for_schema(schema)  # the layout model as `ocula extract` decides it for the schema
     extractor.setup()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,11 +18,10 @@ from ocula.adapters.models.base import ModelAdapter
 from ocula.adapters.models.registry import image_load_options
 from ocula.adapters.ocr import DEFAULT_OCR
 from ocula.model_cache import load_model
-from ocula.pipelines.extract.engine import Engine, EngineName, make_extractor
-from ocula.pipelines.extract.lists import list_fields
+from ocula.pipelines.extract.engine import Engine, EngineName, check_layout, make_extractor, uses_layout
 from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions
 from ocula.pipelines.extract.schema_check import check_schema
-from ocula.pipelines.ocr.regions import check_labels, with_regions
+from ocula.pipelines.ocr.regions import with_regions
 from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
 from ocula.schemas.packs.detect import parse_locales
@@ -106,9 +105,7 @@ def extract(
     in regions named by `exclude_regions` (e.g. `("header", "footer")`) are left out of the extraction. None
     (default): when the schema has a list of objects or `exclude_regions` names a region.
     """
-    exclude = check_labels(exclude_regions)
-    if exclude and layout is False:
-        raise ValueError("exclude_regions needs the layout model: leave layout=None or set it True")
+    exclude = check_layout(layout, exclude_regions)
     if locale is not None:
         if "packs" in options:
             raise ValueError("give locale= or packs=, not both")
@@ -131,9 +128,10 @@ def extract(
         hooks=list(hooks or []),
         **options,
     )
-    if layout is None:
-        layout = bool(exclude) or bool(list_fields(schema_cls.model_json_schema()))
-    reader = partial(_layout_reader, ocr, orientation, exclude) if layout else partial(ocr_engine, ocr, orientation)
+    if uses_layout(layout, exclude, schema_cls):
+        reader = partial(_layout_reader, ocr, orientation, exclude)
+    else:
+        reader = partial(ocr_engine, ocr, orientation)
     chosen, extractor = make_extractor(engine, llm, opts, reader, boxes=boxes, orientation=orientation)
     if chosen is Engine.OCR_LLM:
         refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text

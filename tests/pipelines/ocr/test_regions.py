@@ -6,7 +6,7 @@ import pytest
 from ocula.pipelines.ocr.reading_order import region_gutters, sort_in_regions
 from ocula.pipelines.ocr.regions import RegionOCR, add_regions, check_labels
 from ocula.schemas import BBox, Detection, Line, OCRPage
-from tests.fixtures.fakes import FixedOCR
+from tests.fixtures.fakes import FixedLayout, FixedOCR
 
 
 def line(text: str, x0: float, y0: float, x1: float, y1: float) -> Line:
@@ -15,21 +15,6 @@ def line(text: str, x0: float, y0: float, x1: float, y1: float) -> Line:
 
 def region(label: str, x0: float, y0: float, x1: float, y1: float) -> Detection:
     return Detection(label=label, box=BBox(x0=x0, y0=y0, x1=x1, y1=y1), confidence=0.9)
-
-
-class FixedLayout:
-    """A layout engine that finds the same regions on every page and records the images it saw."""
-
-    name = "fixed-layout"
-    labels = ("table", "figure", "title", "text", "header", "footer", "caption", "equation")
-
-    def __init__(self, regions: list[Detection]) -> None:
-        self.regions = regions
-        self.shapes: list[tuple[int, ...]] = []
-
-    def detect(self, image: np.ndarray, page: int = 0) -> list[Detection]:
-        self.shapes.append(image.shape)
-        return [r.model_copy(update={"box": r.box.with_page(page)}) for r in self.regions]
 
 
 PAGE = [
