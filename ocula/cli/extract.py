@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ocula.adapters.layout import REGION_LABELS
 from ocula.adapters.models import registry
 from ocula.adapters.models.bundled import BUNDLED
 from ocula.adapters.models.lora.load import read_adapter
@@ -20,7 +21,7 @@ from ocula.model_cache import DEFAULT_MODEL, load_model
 from ocula.pipelines.batch.extract import PipelineExtract
 from ocula.pipelines.batch.runner import run_batch
 from ocula.pipelines.batch.writers import FORMATS
-from ocula.pipelines.extract.engine import ENGINES, Engine
+from ocula.pipelines.extract.engine import ENGINES, Engine, check_layout
 from ocula.pipelines.extract.schema_check import check_schema
 from ocula.pipelines.ocr.orientation import parse_orientation
 from ocula.schema_loader import resolve_schema
@@ -58,6 +59,17 @@ def _reads_text(engine: str | None, model: str) -> bool:
         return registry.default_backend(model) == registry.LLAMACPP
     except OculaError:
         return False
+
+
+def _regions(layout: bool | None, names: str | None) -> tuple[str, ...]:
+    """The region labels of --exclude-regions (comma-separated), checked against the layout's labels."""
+    exclude = tuple(name for name in (names or "").split(",") if name.strip())
+    if exclude and layout is False:
+        raise _usage("--exclude-regions needs the layout model: leave out --no-layout")
+    try:
+        return check_layout(layout, exclude)
+    except ValueError as err:
+        raise _usage(f"--exclude-regions: {err}") from None
 
 
 def _error_line(record: dict[str, Any]) -> str:
@@ -152,6 +164,22 @@ def extract(
             "Default: detected per document from its text."
         ),
     ] = None,
+    layout: Annotated[
+        bool | None,
+        typer.Option(
+            "--layout/--no-layout",
+            help="Run the bundled layout model with the OCR: its tables bound the rows of lists of objects, lines "
+            "are read in its regions' order. Default: on when the schema has a list of objects or "
+            "--exclude-regions is given.",
+        ),
+    ] = None,
+    exclude_regions: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Layout regions whose lines are left out of the extraction, comma-separated: e.g. header,footer "
+            f"({', '.join(REGION_LABELS)}). Runs the layout model."
+        ),
+    ] = None,
 ) -> None:
     """Extract a schema from every input: one JSON line per document.
 
@@ -175,6 +203,7 @@ def extract(
         locales = parse_locales(locale) if locale is not None else None
     except ValueError as err:
         raise _usage(f"--locale: {err}") from None
+    excluded = _regions(layout, exclude_regions)
     if fmt != "jsonl" and out is None:
         raise _usage(f"--format {fmt} writes a file next to --out; give --out")
     try:
@@ -210,6 +239,8 @@ def extract(
         adapter=str(adapter) if adapter is not None else None,
         decoding=decoding or "ranked",  # type: ignore[arg-type]
         locale=locales,
+        layout=layout,  # None: decided for the schema before the batch starts (PipelineExtract.for_schema)
+        exclude_regions=excluded,
     )
     try:
         summary = run_batch(
