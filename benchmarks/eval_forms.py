@@ -2,6 +2,7 @@
 
     python benchmarks/eval_forms.py --data ../shared/data/funsd --out reports/forms.json
     python benchmarks/eval_forms.py --cache /tmp/ocr-cache-forms ...   # OCR each form once, reuse it after
+    python benchmarks/eval_forms.py --exclude-regions header,footer ...  # the layout model's headers/footers left out
 
 For each form, the annotated question -> answer links whose question is a common label (To, From, Date,
 Company, Fax, Phone, Subject, CC, Division, Region, Brand, Manufacturer and their obvious variants, see
@@ -10,7 +11,9 @@ descriptions; the answer text is the truth. Scores (see form_scoring.py): exact 
 ignored, punctuation stripped at the ends) and token F1, per label and overall; seconds per form (OCR
 included; the first form is run once before timing so that loading the model and OCR is not charged to it);
 which mechanism chose each field when the field results say so ("n/a" otherwise). Forms with no such field
-are not run.
+are not run. `--layout on|off` and `--exclude-regions` are `ocula.extract`'s `layout` and `exclude_regions` (the
+flat form schema runs no layout model by default; regions to exclude turn it on); the OCR cache holds the OCR
+alone, the layout model runs on each form.
 """
 
 from __future__ import annotations
@@ -97,6 +100,19 @@ def use_ocr_cache(folder: Path) -> None:
     ocula.api.ocr_engine = cached_engine  # type: ignore[assignment]
 
 
+LAYOUT = {"auto": None, "on": True, "off": False}  # --layout -> ocula.extract(layout=...)
+
+
+def region_names(text: str) -> list[str]:
+    """--exclude-regions: comma-separated region labels, checked as `ocula.extract` checks them."""
+    from ocula.pipelines.ocr.regions import check_labels
+
+    try:
+        return list(check_labels([name for name in text.split(",") if name.strip()]))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def extract_form(image: Path, fields: list[FormField], args: argparse.Namespace, model: Any) -> tuple[Any, str]:
     import ocula
 
@@ -104,7 +120,8 @@ def extract_form(image: Path, fields: list[FormField], args: argparse.Namespace,
     for cached in _CACHED.values():
         cached.stem = image.stem
     try:
-        return ocula.extract(image, schema=schema, model=model, ocr=args.ocr, on_error="partial"), ""
+        options = {"layout": LAYOUT[args.layout], "exclude_regions": args.exclude_regions}
+        return ocula.extract(image, schema=schema, model=model, ocr=args.ocr, on_error="partial", **options), ""
     except Exception as err:  # a crash is a result too: every field of the form scores 0
         return None, f"{type(err).__name__}: {err}"
 
@@ -190,6 +207,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "data": str(args.data),
         "model": args.model or "default",
         "ocr": args.ocr,
+        "layout": args.layout,
+        "exclude_regions": args.exclude_regions,
         "forms_read": read,
         "forms": len(forms),
         "fields": len(rows),
@@ -206,7 +225,8 @@ def markdown(report: dict[str, Any]) -> str:
     o = report["overall"]
     out = [
         f"Forms: {report['forms']} of {report['forms_read']} read carry fields; {report['fields']} fields; "
-        f"model {report['model']}, OCR {report['ocr']}.",
+        f"model {report['model']}, OCR {report['ocr']}, layout {report['layout']}"
+        + (f", regions excluded: {','.join(report['exclude_regions'])}." if report["exclude_regions"] else "."),
         "",
         "| label | fields | exact | token F1 |",
         "|---|---|---|---|",
@@ -235,8 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: the model's default)")
     parser.add_argument("--cache", default=None, help="folder where each form's OCR is kept and reused (optional)")
     parser.add_argument("--limit", type=int, default=0, help="read only the first N annotated forms")
+    parser.add_argument("--layout", choices=tuple(LAYOUT), default="auto", help="the layout model with the OCR")
+    parser.add_argument(
+        "--exclude-regions", type=region_names, default=[], help="layout regions left out, e.g. header,footer"
+    )
     parser.add_argument("--out", default="reports/forms.json")
     args = parser.parse_args(argv)
+    if args.exclude_regions and args.layout == "off":
+        parser.error("--exclude-regions needs the layout model: leave out --layout off")
     report = run(args)
     path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
