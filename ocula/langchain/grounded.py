@@ -87,14 +87,23 @@ def extraction_message(
     return _answer(result, model)
 
 
+def _usage(result: Extraction[Any]) -> tuple[int, int]:
+    """(input, output) tokens of the model's work: prompt tokens prefilled or reused and candidate tokens
+    scored, tokens decoded (zero when rules decided every value); the attempts' counts where the backend does
+    not count its work."""
+    tokens = result.tokens
+    if any(tokens.values()):
+        return tokens.get("prefilled", 0) + tokens.get("reused", 0) + tokens.get("scored", 0), tokens.get("decoded", 0)
+    return sum(a.prompt_tokens or 0 for a in result.attempts), sum(a.generated_tokens or 0 for a in result.attempts)
+
+
 def _answer(result: Extraction[Any], model: ModelAdapter) -> AIMessage:
     value = result.value
     if isinstance(value, BaseModel):
         content = value.model_dump_json()
     else:
         content = result.attempts[-1].raw if result.attempts else ""
-    prompt = sum(a.prompt_tokens or 0 for a in result.attempts)
-    generated = sum(a.generated_tokens or 0 for a in result.attempts)
+    prompt, generated = _usage(result)
     return AIMessage(
         content=content,
         usage_metadata=UsageMetadata(input_tokens=prompt, output_tokens=generated, total_tokens=prompt + generated),

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from ocula.adapters.io.document import Document
 from ocula.adapters.models.base import Constraint, GenerationRequest, Message, ModelAdapter, Sampling
 from ocula.adapters.ocr.base import OCREngine
+from ocula.pipelines.decoding.forced import ForcedWriter
 from ocula.pipelines.extract.lists import EmptyObject, RowLists
 from ocula.pipelines.extract.locale import page_locale
 from ocula.pipelines.extract.prompt import extraction_messages, retry_messages
@@ -273,7 +274,9 @@ class OcrLlmExtractor:
         unlisted = lists.without if lists else (lambda spec: spec)
         # a page with no text leaves nothing to choose: the model writes nothing, and nothing is made up
         blank = grounded is not None and not lines
-        writer = EmptyObject() if blank or (lists is not None and lists.covers(bounded.schema)) else self.model
+        # values all decided leave one answer: it is written without the model (`ForcedWriter`)
+        covered = lists is not None and lists.covers(bounded.schema)
+        writer = EmptyObject() if blank or covered else ForcedWriter(self.model)
         max_tokens = opts.max_new_tokens or bounded.max_tokens
         attempts: list[Attempt] = []
         value = gen = None

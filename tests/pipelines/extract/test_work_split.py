@@ -7,7 +7,7 @@ import ocula
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
 from ocula.pipelines.extract.prompt import extraction_messages
 from ocula.pipelines.grounding.lines import doc_lines
-from ocula.schemas.ready import SroieReceipt
+from ocula.schemas.ready import Invoice, SroieReceipt
 
 SPLIT = ("ocr", "candidates", "scoring", "lists", "json", "validation")
 
@@ -27,8 +27,18 @@ def test_timings_are_split_and_tokens_counted(pages, bundled_llm):
     assert set(SPLIT) <= set(result.timings)
     assert result.timings["ocr"] > 0  # the pages' own OCR seconds, not 0
     assert sum(result.timings[k] for k in SPLIT) <= result.timings["total"] + 1e-6
+    # every value decided by rules and single candidates: the answer is written without the model
+    assert {f.mechanism for f in result.fields.values()} <= {"rule", "label", "single_candidate"}
+    assert result.tokens == {"prefilled": 0, "reused": 0, "scored": 0, "decoded": 0, "passes": 0}
+    assert result.attempts[0].prompt_tokens == 0 and result.attempts[0].generated_tokens == 0
+
+
+def test_model_work_counted_when_it_chooses(pages, bundled_llm):
+    extractor = OcrLlmExtractor(bundled_llm, None, ExtractOptions())  # type: ignore[arg-type]
+    result = extractor.run_on_pages(pages["invoice.png"], Invoice)  # nested parties: written by the model
+    assert result.tokens["scored"] > 0  # top-level fields with several candidates were ranked
     assert result.tokens["decoded"] > 0 and result.tokens["passes"] <= result.tokens["decoded"]
-    assert result.tokens["prefilled"] + result.tokens["reused"] >= prompt_tokens(bundled_llm, pages["receipt.jpg"])
+    assert result.tokens["prefilled"] + result.tokens["reused"] >= prompt_tokens(bundled_llm, pages["invoice.png"])
 
 
 def test_page_prefilled_once_and_instructions_reused(pages, bundled_llm):
