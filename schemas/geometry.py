@@ -176,6 +176,23 @@ class PageTransform(BaseModel):
             return cls(matrix=(-1.0, 0.0, float(w), 0.0, -1.0, float(h)), src_size=src, dst_size=(w, h))
         return cls(matrix=(0.0, -1.0, float(h), 1.0, 0.0, 0.0), src_size=src, dst_size=(h, w))
 
+    @classmethod
+    def rotate(cls, src: tuple[int, int], degrees: float) -> PageTransform:
+        """Counter-clockwise rotation by any angle about the page's centre, as `cv2.getRotationMatrix2D` turns an
+        image, onto a canvas grown to hold the whole turned page (`cv2.warpAffine` with this `matrix` and
+        `dst_size` draws it). A box found on the turned image maps back (`to_page`) to the box around its
+        turned corners, clipped to the page."""
+        w, h = src
+        if degrees % 360 == 0:
+            return cls.identity(src)
+        t = math.radians(degrees)
+        cos, sin = math.cos(t), math.sin(t)
+        out_w = math.ceil(w * abs(cos) + h * abs(sin) - 1e-6)
+        out_h = math.ceil(h * abs(cos) + w * abs(sin) - 1e-6)
+        cx, cy = w / 2, h / 2
+        matrix = (cos, sin, out_w / 2 - (cos * cx + sin * cy), -sin, cos, out_h / 2 - (cos * cy - sin * cx))
+        return cls(matrix=matrix, src_size=src, dst_size=(out_w, out_h))
+
     def then(self, other: PageTransform) -> PageTransform:
         """This transform followed by `other` (whose source is this one's destination)."""
         return PageTransform(

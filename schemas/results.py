@@ -45,6 +45,11 @@ class OCRPage(BaseModel):
         description="Degrees the page lay turned clockwise (0, 90, 180, 270): it was read turned upright. "
         "Boxes are in the pixels of the page as it lies either way.",
     )
+    skew: float = Field(
+        default=0.0,
+        description="Degrees the upright page's text lines were turned counter-clockwise when it was read "
+        "straightened (deskew); 0 when it was read as it lies. Boxes are in the pixels of the page as it lies.",
+    )
     blank: bool = Field(
         default=False,
         description="The page held no ink (a look at its pixels before any OCR): it was not read, it has no lines.",

@@ -95,3 +95,22 @@ def test_crop_maps_back_and_clips():
     inside = BBox(x0=10, y0=10, x1=20, y1=30)
     assert t.to_page(inside).as_tuple() == (110, 60, 120, 80)
     assert t.to_page(BBox(x0=-500, y0=0, x1=10, y1=10)).x0 == 0
+
+
+@pytest.mark.parametrize("degrees", [3.0, -6.0, 7.5, 90.0])
+def test_rotate_matches_opencv_and_holds_the_whole_page(degrees: float) -> None:
+    import cv2
+    import numpy as np
+
+    w, h = 300, 500
+    t = PageTransform.rotate((w, h), degrees)
+    cv = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    assert np.allclose(np.array(t.matrix[:2]), cv[0, :2]) and np.allclose(np.array(t.matrix[3:5]), cv[1, :2])
+    out_w, out_h = t.dst_size
+    for x, y in ((0, 0), (w, 0), (0, h), (w, h)):  # every corner of the page lands on the grown canvas
+        px, py = t.map_point(x, y)
+        assert -1e-6 <= px <= out_w + 1e-6 and -1e-6 <= py <= out_h + 1e-6
+    box = BBox(x0=40, y0=60, x1=200, y1=90)
+    back = t.to_page(t.to_input(box))
+    assert back.x0 <= box.x0 + 1e-6 and back.x1 >= box.x1 - 1e-6  # the box around the turned corners holds it
+    assert PageTransform.rotate((w, h), 0.0) == PageTransform.identity((w, h))
