@@ -27,7 +27,7 @@ import numpy as np
 from ocula.adapters.ocr.base import OCREngine
 from ocula.adapters.orientation import ANGLES, OrientationClassifier, PageOrientation, RapidOrientationClassifier
 from ocula.pipelines.ocr.reading_order import sort_lines
-from ocula.schemas import FieldResult, Line, OCRPage, PageTransform
+from ocula.schemas import BBox, FieldResult, Line, OCRPage, PageTransform
 
 Orientation = Literal["auto", 0, 90, 180, 270]
 
@@ -85,10 +85,14 @@ def to_original(result: OCRPage, transform: PageTransform, angle: int) -> OCRPag
 
 
 def _line_to_input(line: Line, transform: PageTransform) -> Line:
+    polygon = _points_to_input(line.polygon, transform)
+    a, b, _, d, e, _ = transform.matrix
+    askew = abs(a * b) > 1e-12 or abs(d * e) > 1e-12  # not by quarter turns: a turned box grows, its quad does not
+    box = BBox.from_polygon(polygon).clip(*transform.dst_size) if polygon and askew else transform.to_input(line.box)
     return line.model_copy(
         update={
-            "box": transform.to_input(line.box).with_page(line.box.page),
-            "polygon": _points_to_input(line.polygon, transform),
+            "box": box.with_page(line.box.page),
+            "polygon": polygon,
             "words": [
                 w.model_copy(update={"box": transform.to_input(w.box).with_page(w.box.page)}) for w in line.words
             ],
@@ -96,11 +100,18 @@ def _line_to_input(line: Line, transform: PageTransform) -> Line:
     )
 
 
+def upright_transform(size: tuple[int, int], angle: int, skew: float = 0.0) -> PageTransform:
+    """From the pixels of a `size` page lying `angle` degrees turned (and its lines `skew` degrees askew once
+    upright, `OCRPage.skew`) to the upright, straightened page's."""
+    transform = PageTransform.rotate90(size, (angle // 90) % 4)
+    return transform.then(PageTransform.rotate(transform.dst_size, -skew)) if skew else transform
+
+
 def as_upright(page: OCRPage) -> tuple[OCRPage, PageTransform]:
-    """A reading of a page that lay turned (`page.orientation`) with its boxes as on the upright page, and the
-    transform from the page's pixels to the upright page's (`to_page` maps a box back)."""
-    transform = PageTransform.rotate90((page.width, page.height), (page.orientation // 90) % 4)
-    if not page.orientation:
+    """A reading of a page that lay turned (`page.orientation`) or askew (`page.skew`) with its boxes as on the
+    upright, straight page, and the transform from the page's pixels to that page's (`to_page` maps a box back)."""
+    transform = upright_transform((page.width, page.height), page.orientation, page.skew)
+    if not page.orientation and not page.skew:
         return page, transform
     width, height = transform.dst_size
     update = {
@@ -111,6 +122,7 @@ def as_upright(page: OCRPage) -> tuple[OCRPage, PageTransform]:
         "width": int(width),
         "height": int(height),
         "orientation": 0,
+        "skew": 0.0,
     }
     return page.model_copy(update=update), transform
 
@@ -126,16 +138,13 @@ def fields_to_page(fields: dict[str, FieldResult], transforms: dict[int, PageTra
     return out
 
 
-def reading_order(lines: Sequence[Line], angle: int, size: tuple[int, int]) -> list[Line]:
+def reading_order(lines: Sequence[Line], angle: int, size: tuple[int, int], skew: float = 0.0) -> list[Line]:
     """`sort_lines` as the upright page reads: lines (in the pixels of a `size` page lying `angle` degrees
-    turned) are ordered on their upright positions and returned unchanged."""
-    if angle % 360 == 0:
+    turned, and `skew` degrees askew) are ordered on their upright, straight positions and returned unchanged."""
+    if angle % 360 == 0 and not skew:
         return sort_lines(lines)
-    transform = PageTransform.rotate90(size, (angle // 90) % 4)
-    turned = [
-        Line(text=ln.text, box=transform.to_input(ln.box), polygon=_points_to_input(ln.polygon, transform))
-        for ln in lines
-    ]
+    transform = upright_transform(size, angle, skew)
+    turned = [_line_to_input(Line(text=ln.text, box=ln.box, polygon=ln.polygon), transform) for ln in lines]
     index = {id(t): i for i, t in enumerate(turned)}
     return [lines[index[id(t)]] for t in sort_lines(turned)]
 
@@ -194,8 +203,15 @@ class UprightOCR:
         return (self.classifier or default_classifier()).classify(image)
 
 
-def with_orientation(engine: OCREngine, orientation: str | int | None, **options: Any) -> OCREngine:
-    """`engine` itself for orientation 0 (or None), otherwise `engine` wrapped to read pages upright."""
+def with_orientation(
+    engine: OCREngine, orientation: str | int | None, deskew: bool = False, **options: Any
+) -> OCREngine:
+    """`engine` itself for orientation 0 (or None), otherwise `engine` wrapped to read pages upright; with
+    `deskew`, each upright page lying askew is read straightened (`ocula.pipelines.ocr.deskew`)."""
+    if deskew:
+        from ocula.pipelines.ocr.deskew import DeskewOCR
+
+        engine = DeskewOCR(engine)
     value = parse_orientation(orientation)
     if value == 0:
         return engine
@@ -213,5 +229,6 @@ __all__ = [
     "reading_order",
     "to_original",
     "upright",
+    "upright_transform",
     "with_orientation",
 ]

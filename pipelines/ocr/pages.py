@@ -42,7 +42,7 @@ def ocr_image(image: np.ndarray, engine: OCREngine | str = "rapidocr", *, page: 
     reader = resolve_engine(engine)
     start = time.perf_counter()
     result = reader.read(image, page=page)
-    ordered = reading_order(result.lines, result.orientation, (result.width, result.height))
+    ordered = reading_order(result.lines, result.orientation, (result.width, result.height), result.skew)
     lines = [_on_page(line, page) for line in ordered]
     return result.model_copy(
         update={
