@@ -41,15 +41,16 @@ def _document(source: Source | Document, dpi: int, pages: Any, working_pixels: i
     return load_document(source, dpi=dpi, pages=pages, working_pixels=working_pixels)
 
 
-def ocr_engine(name: str = DEFAULT_OCR, orientation: str | int | None = 0, **options: Any) -> Any:
+def ocr_engine(name: str = DEFAULT_OCR, orientation: str | int | None = 0, deskew: bool = False, **options: Any) -> Any:
     """An OCR engine; `get_engine` returns one instance per name and options, so weights load once.
 
     `orientation` other than 0 (`"auto"` or an angle) reads each page turned upright, boxes mapped back
-    (`ocula.pipelines.ocr.orientation`)."""
+    (`ocula.pipelines.ocr.orientation`); `deskew` reads a page lying a few degrees askew straightened
+    (`ocula.pipelines.ocr.deskew`)."""
     from ocula.adapters.ocr import get_engine
     from ocula.pipelines.ocr.orientation import with_orientation
 
-    return with_orientation(get_engine(name, **options), orientation)
+    return with_orientation(get_engine(name, **options), orientation, deskew)
 
 
 TRAINED_OPTIONS = ("decoding",)  # how the model was asked in training: extraction asks the same way
@@ -71,6 +72,7 @@ def extract(
     *,
     ocr: str = DEFAULT_OCR,
     orientation: str | int = "auto",
+    deskew: bool = False,
     per_page: bool = False,
     max_attempts: int = 3,
     on_error: Literal["raise", "partial"] = "raise",
@@ -94,7 +96,8 @@ def extract(
     written by `ocula finetune`: the model (by default the adapter's base model) runs with that LoRA applied,
     and with the decoding it was trained for unless `options` name another. `orientation` (`"auto"`, 0, 90,
     180, 270) is how the pages lie; the OCR reads each page upright (see `ocr`), and so does the model of the
-    `vlm` engine, its boxes mapped back to the page's pixels. `locale` (`"de"`, or several:
+    `vlm` engine, its boxes mapped back to the page's pixels; `deskew` has the OCR read a page lying a few degrees
+    askew straightened (see `ocr`). `locale` (`"de"`, or several:
     `["de", "en"]`, or `"de,en"`) names the locale packs of the page's language and country
     (`ocula.schemas.packs`), applied after the base pack; an unknown name is a ValueError naming those there are.
     Without it the locale is detected from each page's text (the packs whose label words, dated month names,
@@ -129,9 +132,9 @@ def extract(
         **options,
     )
     if uses_layout(layout, exclude, schema_cls):
-        reader = partial(_layout_reader, ocr, orientation, exclude)
+        reader = partial(_layout_reader, ocr, orientation, exclude, deskew)
     else:
-        reader = partial(ocr_engine, ocr, orientation)
+        reader = partial(ocr_engine, ocr, orientation, deskew)
     chosen, extractor = make_extractor(engine, llm, opts, reader, boxes=boxes, orientation=orientation)
     if chosen is Engine.OCR_LLM:
         refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text
@@ -142,9 +145,9 @@ def extract(
     return [extractor.run(_single_page(document, p), schema_cls) for p in document.page_indices]
 
 
-def _layout_reader(name: str, orientation: str | int, exclude: Sequence[str]) -> Any:
+def _layout_reader(name: str, orientation: str | int, exclude: Sequence[str], deskew: bool = False) -> Any:
     """The OCR engine with the layout model run on each page (`ocula.pipelines.ocr.regions`)."""
-    return with_regions(ocr_engine(name, orientation), exclude)
+    return with_regions(ocr_engine(name, orientation, deskew), exclude)
 
 
 def _single_page(document: Document, index: int) -> Document:
@@ -164,6 +167,7 @@ def ocr(
     model: ModelAdapter | str | None = None,
     *,
     orientation: str | int = "auto",
+    deskew: bool = False,
     dpi: int = 150,
     pages: str | list[int] | None = None,
     **engine_options: Any,
@@ -176,6 +180,9 @@ def ocr(
     `orientation` is how the pages lie: `"auto"` (default) classifies each page with the bundled orientation
     model (checked by the OCR's confidence when unsure), or 0, 90, 180, 270 degrees turned clockwise; each page
     is read turned upright, boxes come back in its own pixels and `OCRPage.orientation` says how it lay.
+    `deskew` estimates how many degrees each upright page lies askew (up to 10) and reads one at 0.5 degrees or
+    more straightened, boxes back in its own pixels (the box around each turned box); `OCRPage.skew` says by how
+    much. Off by default: a straight page gains nothing, and the estimate costs a few percent of the OCR.
     """
     from ocula.pipelines.ocr.pages import run_ocr
 
@@ -185,10 +192,10 @@ def ocr(
         from ocula.pipelines.ocr.orientation import with_orientation
         from ocula.pipelines.ocr.vlm import VlmOCREngine
 
-        reader: Any = with_orientation(VlmOCREngine(_vision_model(model), **engine_options), orientation)
+        reader: Any = with_orientation(VlmOCREngine(_vision_model(model), **engine_options), orientation, deskew)
         return run_ocr(_document(source, dpi, pages, DEFAULT_WORKING_PIXELS), reader)
     document = _document(source, dpi, pages, DEFAULT_WORKING_PIXELS)
-    return run_ocr(document, ocr_engine(engine, orientation, **engine_options))
+    return run_ocr(document, ocr_engine(engine, orientation, deskew, **engine_options))
 
 
 def detect(

@@ -129,6 +129,13 @@ def extract(
             "the OCR reads each page upright, boxes stay in its own pixels."
         ),
     ] = "auto",
+    deskew: Annotated[
+        bool,
+        typer.Option(
+            "--deskew",
+            help="The OCR reads a page lying a few degrees askew (up to 10) straightened; boxes stay in its own pixels.",
+        ),
+    ] = False,
     max_attempts: Annotated[int, typer.Option(min=1, max=20, help="Decode attempts per document.")] = 3,
     per_page: Annotated[bool, typer.Option("--per-page", help="One extraction per page.")] = False,
     workers: Annotated[
@@ -230,6 +237,7 @@ def extract(
         engine=extraction_engine,  # type: ignore[arg-type]
         ocr=ocr,
         orientation=turn,
+        deskew=deskew,
         max_attempts=max_attempts,
         per_page=per_page,
         dpi=dpi,

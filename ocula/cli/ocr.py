@@ -158,6 +158,13 @@ def ocr(
             "each page is read upright, boxes stay in its own pixels."
         ),
     ] = "auto",
+    deskew: Annotated[
+        bool,
+        typer.Option(
+            "--deskew",
+            help="Read a page lying a few degrees askew (up to 10) straightened; boxes stay in its own pixels.",
+        ),
+    ] = False,
     dpi: Annotated[int, typer.Option(min=1, max=2400, help="Resolution for PDF pages.")] = 150,
     pages: Annotated[str | None, typer.Option("--pages", callback=check_pages, help=PAGES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
@@ -184,7 +191,7 @@ def ocr(
     if engine.lower() != "vlm" and not is_available(engine):
         typer.echo(f"error: OCR engine {engine!r} cannot run here (its library or binary is missing)", err=True)
         raise typer.Exit(2)
-    reader = with_orientation(reader, turn)
+    reader = with_orientation(reader, turn, deskew)
     sources = [str(s) for s in iter_sources(inputs)]
     if not sources:
         typer.echo("error: no documents found in the inputs", err=True)

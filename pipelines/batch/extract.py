@@ -72,6 +72,7 @@ class PipelineExtract:
     engine: EngineName | None = None
     ocr: str = DEFAULT_OCR
     orientation: str | int = "auto"  # how pages lie: see ocula.pipelines.ocr.orientation
+    deskew: bool = False  # the OCR reads a page lying askew straightened: see ocula.pipelines.ocr.deskew
     max_attempts: int = 3
     per_page: bool = False
     dpi: int = 150
@@ -112,6 +113,7 @@ class PipelineExtract:
             | ({"decoding": self.decoding} if self.decoding != "ranked" else {})
             | ({"locale": list(self.locale)} if self.locale is not None else {})
             | ({"orientation": self.orientation} if self.orientation != "auto" else {})
+            | ({"deskew": True} if self.deskew else {})
             | ({"pages": self.pages} if self.pages is not None else {})
             | ({"layout": True} if self.layout else {})  # off: the keys of runs before the layout model
             | ({"exclude_regions": list(self.exclude_regions)} if self.exclude_regions else {})
@@ -161,7 +163,7 @@ class PipelineExtract:
         from ocula.pipelines.ocr.orientation import with_orientation
 
         def ocr_engine() -> Any:
-            engine = with_orientation(get_engine(self.ocr, **ocr_options), self.orientation)
+            engine = with_orientation(get_engine(self.ocr, **ocr_options), self.orientation, self.deskew)
             if not self.layout:
                 return engine
             from ocula.pipelines.detect.layout import default_layout_engine
