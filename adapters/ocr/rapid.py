@@ -97,6 +97,7 @@ class RapidOCREngine:
       box_thresh, unclip_ratio: detector post-processing (lower `box_thresh` finds fainter text).
       max_lines: the most text boxes the detector keeps on a page (RapidOCR's own default, 1000, drops the
         rest of a dense table's cells without a word).
+      rec_batch: text lines the recogniser reads in one batch (each batch padded to its widest line).
       use_cls: run the 0/180 degree text-direction classifier.
       word_boxes: return word boxes (costs a little time).
       threads: ONNX Runtime intra-op threads (-1: all cores).
@@ -115,6 +116,7 @@ class RapidOCREngine:
         box_thresh: float = 0.5,
         unclip_ratio: float = 1.6,
         max_lines: int = 5000,
+        rec_batch: int = 6,
         use_cls: bool = True,
         word_boxes: bool = True,
         threads: int = -1,
@@ -122,6 +124,8 @@ class RapidOCREngine:
     ) -> None:
         if det_limit_type not in ("min", "max"):
             raise ValueError(f"det_limit_type must be 'min' or 'max', got {det_limit_type!r}")
+        if rec_batch < 1:
+            raise ValueError(f"rec_batch must be at least 1, got {rec_batch}")
         self.word_boxes = word_boxes
         self._params: dict[str, Any] = {
             "Global.log_level": "error",
@@ -134,6 +138,7 @@ class RapidOCREngine:
             "Det.box_thresh": box_thresh,
             "Det.unclip_ratio": unclip_ratio,
             "Det.max_candidates": max_lines,
+            "Rec.rec_batch_num": rec_batch,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,  # shrunk after every run: `_shrink_sessions`
             **(params or {}),
