@@ -182,7 +182,7 @@ def ocr(
     is read turned upright, boxes come back in its own pixels and `OCRPage.orientation` says how it lay.
     `deskew` estimates how many degrees each upright page lies askew (up to 10) and reads one at 0.5 degrees or
     more straightened, boxes back in its own pixels (the box around each turned box); `OCRPage.skew` says by how
-    much. Off by default: a straight page gains nothing, and the estimate costs a few percent of the OCR.
+    much; the estimate and the turn cost about 1 % of the OCR's CPU time (benchmarks/README.md). Off by default.
     """
     from ocula.pipelines.ocr.pages import run_ocr
 
