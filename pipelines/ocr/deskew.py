@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from ocula.adapters.ocr.base import OCREngine
-from ocula.pipelines.ocr.orientation import to_original
+from ocula.pipelines.ocr.mapping import to_original
 from ocula.schemas import OCRPage, PageTransform
 
 MAX_POINTS = 200_000  # ink pixels the profile is computed on (a regular subsample beyond that)

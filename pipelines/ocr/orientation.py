@@ -26,6 +26,7 @@ import numpy as np
 
 from ocula.adapters.ocr.base import OCREngine
 from ocula.adapters.orientation import ANGLES, OrientationClassifier, PageOrientation, RapidOrientationClassifier
+from ocula.pipelines.ocr.mapping import to_original
 from ocula.pipelines.ocr.reading_order import sort_lines
 from ocula.schemas import BBox, FieldResult, Line, OCRPage, PageTransform
 
@@ -65,23 +66,6 @@ def upright(image: np.ndarray, angle: int) -> tuple[np.ndarray, PageTransform]:
     turns = (angle // 90) % 4
     transform = PageTransform.rotate90((width, height), turns)
     return (np.ascontiguousarray(np.rot90(image, turns)) if turns else image), transform
-
-
-def _line_to_page(line: Line, transform: PageTransform) -> Line:
-    return line.model_copy(
-        update={
-            "box": transform.to_page(line.box),
-            "polygon": transform.points_to_page(line.polygon) if line.polygon else line.polygon,
-            "words": [w.model_copy(update={"box": transform.to_page(w.box)}) for w in line.words],
-        }
-    )
-
-
-def to_original(result: OCRPage, transform: PageTransform, angle: int) -> OCRPage:
-    """An OCR result of the turned image with every box in the original page's pixels (lines keep their order)."""
-    width, height = transform.src_size
-    lines = [_line_to_page(line, transform) for line in result.lines]
-    return result.model_copy(update={"lines": lines, "width": width, "height": height, "orientation": angle})
 
 
 def _line_to_input(line: Line, transform: PageTransform) -> Line:
