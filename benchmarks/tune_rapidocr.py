@@ -5,10 +5,11 @@
 Each setting is a `RapidOCREngine` built with `--threads` ONNX Runtime threads (1 by default) and the options
 of one `--setting NAME:key=value,key=value` (keys of `RapidOCREngine`, e.g. `det_limit_side_len=640`, or
 RapidOCR config keys such as `Rec.rec_batch_num=12`, which go through its `params`); `default` (today's
-settings) is always measured. Every receipt is read by every setting in turn before the next receipt, so the
+settings) is always measured, first. Every receipt is read by every setting in turn before the next receipt, so the
 machine's load falls alike on all of them. Per setting: line recall and precision against `box/NNN.csv` (IoU
 >= 0.5, as `eval_ocr.py`), lines read, and the CPU time of the reading (`time.process_time`: on a loaded
-machine wall time says little) with its ratio to `default`'s.
+machine wall time says little) with its ratio to `default`'s; how many receipts it reads exactly as `default` (same lines, texts and boxes:
+the extraction then cannot change). Each reading is also written to stderr as a JSON line.
 """
 
 from __future__ import annotations
@@ -62,22 +63,33 @@ def parse_setting(spec: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), options
 
 
-def tune(data: Path, settings: dict[str, dict[str, Any]], threads: int, limit: int | None) -> dict[str, Any]:
+def tune(
+    data: Path, settings: dict[str, dict[str, Any]], threads: int, limit: int | None, skip: int = 0
+) -> dict[str, Any]:
     engines = {name: RapidOCREngine(threads=threads, **options) for name, options in settings.items()}
     for engine in engines.values():
         warm_up(engine)  # load the models: not charged to a page
-    items = list(sroie_items(data))[:limit]
+    items = list(sroie_items(data))[skip:][:limit]
     scores: dict[str, list[PageScore]] = {name: [] for name in engines}
     cpu: dict[str, float] = dict.fromkeys(engines, 0.0)
     lines: dict[str, int] = dict.fromkeys(engines, 0)
+    same: dict[str, int] = dict.fromkeys(engines, 0)  # receipts read exactly as `default` reads them
     for n, (item_id, path, truth) in enumerate(items, start=1):
         image = read_rgb(path)
+        reference = None
         for name, engine in engines.items():
             start = time.process_time()
             page = ocr_image(image, engine)
-            cpu[name] += time.process_time() - start
-            scores[name].append(score_page(line_boxes(page), truth))
+            seconds = time.process_time() - start
+            cpu[name] += seconds
+            score = score_page(line_boxes(page), truth)
+            scores[name].append(score)
             lines[name] += len(page.lines)
+            reading = [(ln.text, ln.box.as_tuple()) for ln in page.lines]
+            reference = reading if reference is None else reference
+            same[name] += reading == reference
+            row = {"id": item_id, "setting": name, "matched": score.matched, "gt": score.n_gt, "pred": score.n_pred}
+            print(json.dumps(row | {"cpu_s": round(seconds, 3), "same": reading == reference}), file=sys.stderr)
         print(f"{n}/{len(items)} {item_id}", file=sys.stderr)
     base = cpu.get("default") or 1.0
     return {
@@ -90,6 +102,7 @@ def tune(data: Path, settings: dict[str, dict[str, Any]], threads: int, limit: i
                 "setting": name,
                 **summarize(scores[name]),
                 "lines": lines[name],
+                "same_as_default": same[name],
                 "cpu_seconds": round(cpu[name], 2),
                 "cpu_ratio": round(cpu[name] / base, 3),
             }
@@ -100,8 +113,8 @@ def tune(data: Path, settings: dict[str, dict[str, Any]], threads: int, limit: i
 
 def markdown(report: dict[str, Any]) -> str:
     out = [
-        "| setting | options | line recall | line precision | lines | CPU s | CPU ratio |",
-        "|---|---|---|---|---|---|---|",
+        "| setting | options | line recall | line precision | lines | read as default | CPU s | CPU ratio |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in report["results"]:
         options = report["settings"][r["setting"]]
@@ -109,6 +122,7 @@ def markdown(report: dict[str, Any]) -> str:
         text = ", ".join(f"{k}={v}" for k, v in shown.items()) or "today's"
         out.append(
             f"| {r['setting']} | {text} | {r['recall']:.3f} | {r['precision']:.3f} | {r['lines']} | "
+            f"{r['same_as_default']}/{r['pages']} | "
             f"{r['cpu_seconds']:.1f} | {r['cpu_ratio']:.2f} |"
         )
     return "\n".join(out)
@@ -120,13 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--setting", action="append", default=[], help="NAME:key=value,... (repeatable)")
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads per engine")
     parser.add_argument("--limit", type=int, default=None, help="at most this many receipts")
+    parser.add_argument("--skip", type=int, default=0, help="skip the first N receipts (to split a run)")
     parser.add_argument("--out", type=Path, default=Path("reports/rapidocr-tuning.json"))
     args = parser.parse_args(argv)
     settings: dict[str, dict[str, Any]] = {"default": {}}
     for spec in args.setting:
         name, options = parse_setting(spec)
         settings[name] = options
-    report = tune(args.data, settings, args.threads, args.limit)
+    report = tune(args.data, settings, args.threads, args.limit, args.skip)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print(markdown(report))
