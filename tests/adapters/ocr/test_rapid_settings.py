@@ -24,6 +24,12 @@ def test_default_settings_are_applied() -> None:
     assert engine.max_side_len == DEFAULTS["max_side_len"]
 
 
+def test_lines_are_recognised_one_per_batch_by_default() -> None:
+    # tuned on the development receipts (benchmarks/tune_rapidocr.py): unpadded lines, less CPU, same recall
+    assert DEFAULTS["rec_batch"] == 1
+    assert RapidOCREngine(threads=1)._load().text_rec.rec_batch_num == 1
+
+
 def test_given_settings_are_applied() -> None:
     engine = RapidOCREngine(threads=1, det_limit_side_len=960, det_limit_type="max", rec_batch=3)._load()
     assert (engine.text_det.limit_side_len, engine.text_det.limit_type) == (960, "max")
