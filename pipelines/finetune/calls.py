@@ -10,6 +10,7 @@ candidates or decoding steps the pipeline uses, the recorded calls are the ones 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -103,14 +104,13 @@ def record_calls(
     render: Render | None = None,
     scores: bool = False,
 ) -> RecordedCalls:
-    """Run the ocr+llm pipeline on `pages` with the stand-in model; the calls it made, up to its first generation."""
+    """Run the ocr+llm pipeline on `pages` with the stand-in model; the calls it made, up to its first generation
+    (none when the ranked values force the JSON pass's answer: `request` is then None)."""
     recorder = CallRecorder(gold, render, scores)
     opts = replace(options or ExtractOptions(), max_attempts=1, hooks=[])
-    try:
+    with contextlib.suppress(_Stop):  # stopped at the first generation request
         OcrLlmExtractor(recorder, None, opts).run_on_pages(pages, schema)  # type: ignore[arg-type]
-    except _Stop:
-        return recorder.calls
-    raise RuntimeError("the extraction pipeline finished without asking the model to generate")
+    return recorder.calls  # no request: the decided values left the JSON pass one answer, written without a model
 
 
 def extraction_request(
@@ -118,5 +118,6 @@ def extraction_request(
 ) -> GenerationRequest:
     """The JSON pass the pipeline asks for these pages (a model that cannot score): messages, grammar, sampling."""
     request = record_calls(pages, schema, options=options).request
-    assert request is not None  # record_calls returns only once a request was made
+    if request is None:
+        raise RuntimeError("the extraction pipeline wrote its answer without asking the model")
     return request

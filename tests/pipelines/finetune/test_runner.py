@@ -16,7 +16,14 @@ from ocula.schemas import BBox, Line, OCRPage
 from ocula.schemas.ready import SroieReceipt
 from tests.fixtures.tiny_models import build_tiny_lm
 
-LINES = ["KEDAI MAJU SDN BHD", "NO 17, JALAN PERMAI 3,", "DATE: 23/03/2018", "SUBTOTAL 48.00", "TOTAL 50.55"]
+LINES = [
+    "KEDAI MAJU SDN BHD",
+    "NO 17, JALAN PERMAI 3,",
+    "DATE: 23/03/2018",
+    "PRINTED 01/04/2018",  # a second date: the model ranks the two
+    "SUBTOTAL 48.00",
+    "TOTAL 50.55",
+]
 GOLD = {"company": "KEDAI MAJU SDN BHD", "date": "23/03/2018", "address": "NO 17, JALAN PERMAI 3,", "total": "50.55"}
 
 
@@ -36,7 +43,9 @@ def test_each_document_gives_sequences_with_targets(lm: TransformersLM, scores: 
     prepared = prepare(lm, [document(), document(company="SOMEWHERE ELSE SDN BHD")], SroieReceipt, scores=scores)
     assert len(prepared.documents) == 2 and not prepared.skipped
     assert all(seq.positions for doc in prepared.documents for seq in doc)
-    assert prepared.dropped == {"company": 1}  # the second gold name is not on the page
+    # the second gold name is not on the page: dropped from the JSON pass the model writes; a ranking pipeline
+    # decides the company by a rule and writes the JSON without the model, so there is nothing of it to learn
+    assert prepared.dropped == ({} if scores else {"company": 1})
     assert prepared.sequences == sum(len(d) for d in prepared.documents)
 
 

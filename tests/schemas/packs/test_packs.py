@@ -166,6 +166,12 @@ def test_the_extraction_option_packs_reaches_the_grounding():
 
     page = OCRPage(width=200, height=40, lines=[Line(text="TOTAL RM12.50", box=BBox(x0=0, y0=0, x1=130, y1=15))])
     for packs, grounded in ((None, True), (["en"], False)):
-        extractor = OcrLlmExtractor(FixedAnswer('{"total":12.5}'), None, ExtractOptions(packs=packs))  # type: ignore[arg-type]
+        options = ExtractOptions(packs=packs, on_error="partial")
+        extractor = OcrLlmExtractor(FixedAnswer('{"total":12.5}'), None, options)  # type: ignore[arg-type]
         result = extractor.run_on_pages([page], Bill)
-        assert (result.fields["total"].source.kind == "ocr_lines") is grounded
+        total = result.fields["total"]
+        # the `my` pack (detected from "RM") reads RM12.50 as an amount; the English pack alone finds no amount
+        assert (total.source is not None and total.source.kind == "ocr_lines") is grounded
+        assert (total.value, total.mechanism) == (
+            (Decimal("12.50"), "single_candidate") if grounded else (None, "not_found")
+        )
