@@ -39,9 +39,12 @@ from ocula.schemas import BBox, OCRPage, PageTransform
 try:
     from benchmarks.ocr_metrics import match_greedy, normalize_text, normalized_edit_distance
     from benchmarks.receipt_scoring import FIELDS, field_correct
+    from benchmarks.reports import write_report
 except ImportError:  # run as a script: this folder is on sys.path
     from ocr_metrics import match_greedy, normalize_text, normalized_edit_distance  # type: ignore[no-redef]
     from receipt_scoring import FIELDS, field_correct  # type: ignore[no-redef]
+
+    from reports import write_report  # type: ignore[no-redef]
 
 ANGLES = (3.0, -6.0)
 
@@ -237,11 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (Path(args.data) / "sroie").is_dir():
         print(f"no development data at {args.data}", file=sys.stderr)
         return 2
-    report = run(args)
-    print(table(report["summary"]))
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, indent=1))
+    write_report(run(args), args.out, lambda r: table(r["summary"]))
     return 0
 
 

@@ -28,17 +28,14 @@ from ocula.pipelines.finetune.runner import finetune
 from ocula.schemas.ready import SroieReceipt
 
 try:
-    from benchmarks.eval_receipts import add_receipt_options, method_grounded, ocr_cache, ocr_pages, write_report
+    from benchmarks.eval_receipts import add_receipt_options, method_grounded, ocr_cache, ocr_pages
     from benchmarks.receipt_scoring import FIELDS, field_correct, norm_total
+    from benchmarks.reports import write_report
 except ImportError:  # run as a script
-    from eval_receipts import (  # type: ignore[no-redef]
-        add_receipt_options,
-        method_grounded,
-        ocr_cache,
-        ocr_pages,
-        write_report,
-    )
+    from eval_receipts import add_receipt_options, method_grounded, ocr_cache, ocr_pages  # type: ignore[no-redef]
     from receipt_scoring import FIELDS, field_correct, norm_total  # type: ignore[no-redef]
+
+    from reports import write_report  # type: ignore[no-redef]
 
 
 def labelled(

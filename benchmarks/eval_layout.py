@@ -21,6 +21,11 @@ from typing import Any
 from ocula.adapters.io import load_document
 from ocula.pipelines.detect.layout import LayoutDetector
 
+try:
+    from benchmarks.reports import write_report
+except ImportError:  # run as a script: this folder is on sys.path
+    from reports import write_report  # type: ignore[no-redef]
+
 
 def documents(data: Path, forms: int) -> list[tuple[str, Path]]:
     pdfs = [("pdf", p) for p in sorted((data / "pdfs").glob("*.pdf"))]
@@ -86,11 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (Path(args.data) / "pdfs").is_dir():
         print(f"no development data at {args.data}", file=sys.stderr)
         return 2
-    report = run(args)
-    print(json.dumps(report["summary"], indent=1))
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, indent=1))
+    write_report(run(args), args.out, lambda r: json.dumps(r["summary"], indent=1))
     return 0
 
 

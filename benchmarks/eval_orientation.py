@@ -44,9 +44,12 @@ from ocula.schemas import BBox, OCRPage, PageTransform
 try:
     from benchmarks.form_scoring import build_schema, exact_match, form_fields
     from benchmarks.receipt_scoring import FIELDS, field_correct
+    from benchmarks.reports import write_report
 except ImportError:  # run as a script: this folder is on sys.path
     from form_scoring import build_schema, exact_match, form_fields  # type: ignore[no-redef]
     from receipt_scoring import FIELDS, field_correct  # type: ignore[no-redef]
+
+    from reports import write_report  # type: ignore[no-redef]
 
 ANGLES = (0, 90, 180, 270)
 
@@ -257,11 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (Path(args.data) / "sroie").is_dir():
         print(f"no development data at {args.data}", file=sys.stderr)
         return 2
-    report = run(args)
-    print(table(report["summary"]))
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, indent=1))
+    write_report(run(args), args.out, lambda r: table(r["summary"]))
     return 0
 
 

@@ -37,10 +37,13 @@ try:
     from benchmarks import floor
     from benchmarks.mechanism_report import decision, markdown_table, tally
     from benchmarks.receipt_scoring import FIELDS, field_correct, reachable
+    from benchmarks.reports import write_report
 except ImportError:  # run as a script
     import floor  # type: ignore[no-redef]
     from mechanism_report import decision, markdown_table, tally  # type: ignore[no-redef]
     from receipt_scoring import FIELDS, field_correct, reachable  # type: ignore[no-redef]
+
+    from reports import write_report  # type: ignore[no-redef]
 
 Method = Callable[[ModelAdapter, list[OCRPage]], tuple[dict[str, Any] | None, dict[str, Any]]]
 
@@ -286,14 +289,6 @@ def add_receipt_options(parser: argparse.ArgumentParser) -> None:
         default="/tmp/ocula-bench-ocr",
         help="where OCR results are cached (shared by the receipt benchmarks)",
     )
-
-
-def write_report(report: dict[str, Any], out: str | Path, as_markdown: Callable[[dict[str, Any]], str]) -> None:
-    """Save the report as JSON and print its markdown tables."""
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1, default=str))
-    print(as_markdown(report))
 
 
 def main(argv: list[str] | None = None) -> int:
