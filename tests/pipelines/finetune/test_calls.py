@@ -12,23 +12,13 @@ from ocula.pipelines.extract.ocr_llm import ExtractOptions
 from ocula.pipelines.extract.prompt import extraction_messages
 from ocula.pipelines.finetune.calls import CallRecorder, extraction_request, record_calls
 from ocula.pipelines.grounding.lines import doc_lines
-from ocula.schemas import BBox, Line, OCRPage
+from ocula.schemas import OCRPage
 from ocula.schemas.ready import SroieReceipt
-
-LINES = [
-    "KEDAI MAJU SDN BHD",
-    "NO 17, JALAN PERMAI 3,",
-    "DATE: 23/03/2018",
-    "PRINTED 01/04/2018",  # a second date: the model ranks the two
-    "SUBTOTAL 48.00",
-    "TOTAL 50.55",
-]
-GOLD = {"company": "KEDAI MAJU SDN BHD", "date": "23/03/2018", "address": "NO 17, JALAN PERMAI 3,", "total": "50.55"}
+from tests.fixtures.labelled_receipt import GOLD, receipt_page
 
 
 def page() -> OCRPage:
-    lines = [Line(text=t, box=BBox(x0=10, y0=10 + 30 * i, x1=300, y1=30 + 30 * i)) for i, t in enumerate(LINES)]
-    return OCRPage(page=0, width=320, height=400, lines=lines)
+    return receipt_page()
 
 
 def render(messages: Sequence[Message], assistant_prefix: str = "") -> str:

@@ -12,19 +12,9 @@ from ocula.adapters.models.transformers_lm import TransformersLM
 from ocula.pipelines.extract.ocr_llm import ExtractOptions
 from ocula.pipelines.finetune.data import LabelledDocument
 from ocula.pipelines.finetune.runner import _changed_options, prepare
-from ocula.schemas import BBox, Line, OCRPage
 from ocula.schemas.ready import SroieReceipt
+from tests.fixtures.labelled_receipt import GOLD, receipt_page
 from tests.fixtures.tiny_models import build_tiny_lm
-
-LINES = [
-    "KEDAI MAJU SDN BHD",
-    "NO 17, JALAN PERMAI 3,",
-    "DATE: 23/03/2018",
-    "PRINTED 01/04/2018",  # a second date: the model ranks the two
-    "SUBTOTAL 48.00",
-    "TOTAL 50.55",
-]
-GOLD = {"company": "KEDAI MAJU SDN BHD", "date": "23/03/2018", "address": "NO 17, JALAN PERMAI 3,", "total": "50.55"}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +24,7 @@ def lm() -> TransformersLM:
 
 
 def document(**changes: object) -> LabelledDocument:
-    lines = [Line(text=t, box=BBox(x0=10, y0=10 + 30 * i, x1=300, y1=30 + 30 * i)) for i, t in enumerate(LINES)]
-    return LabelledDocument("doc", [OCRPage(width=320, height=400, lines=lines)], {**GOLD, **changes})
+    return LabelledDocument("doc", [receipt_page()], {**GOLD, **changes})
 
 
 @pytest.mark.parametrize("scores", [False, True])
