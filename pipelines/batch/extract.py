@@ -86,16 +86,21 @@ class PipelineExtract:
     layout: bool | None = None  # the layout model with the OCR; None: decided by the schema (for_schema)
     exclude_regions: tuple[str, ...] = ()  # region labels whose lines are left out, e.g. ("header", "footer")
     _state: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # settings with `layout` decided, by schema (`for_schema`), each loading its models once
+    _bound: dict[type[BaseModel], PipelineExtract] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.exclude_regions = check_layout(self.layout, self.exclude_regions)  # ValueError before any work
 
     def for_schema(self, schema: type[BaseModel]) -> PipelineExtract:
         """These settings with `layout` decided for `schema` (`uses_layout`, the rule of `ocula.extract`); the
-        same object when it was given."""
+        same object when it was given, and the same copy for the same schema."""
         if self.layout is not None:
             return self
-        return dataclasses.replace(self, layout=uses_layout(None, self.exclude_regions, schema), _state={})
+        if schema not in self._bound:
+            layout = uses_layout(None, self.exclude_regions, schema)
+            self._bound[schema] = dataclasses.replace(self, layout=layout, _state={}, _bound={})
+        return self._bound[schema]
 
     def identity(self) -> dict[str, Any]:
         """What changes a result: goes into every document's key."""
@@ -130,7 +135,7 @@ class PipelineExtract:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_state"] = {}  # loaded models stay in their process
+        state["_state"] = state["_bound"] = {}  # loaded models stay in their process
         return state
 
     # loading -------------------------------------------------------------------------------------
@@ -212,5 +217,5 @@ class PipelineExtract:
         return results if self.per_page else results[0]
 
     def __call__(self, path: Path, schema: type[BaseModel]) -> Extraction[Any] | list[Extraction[Any]]:
-        bound = self.for_schema(schema)  # layout=None: a copy with it decided, which loads its own models
+        bound = self.for_schema(schema)  # layout=None: the copy with it decided for this schema, kept
         return bound.decode(bound.read(path), schema)

@@ -27,6 +27,10 @@ def test_the_layout_is_decided_for_the_schema_by_the_rule_of_the_api() -> None:
     assert PipelineExtract(layout=False).for_schema(Receipt).layout is False
     given = PipelineExtract(layout=True)
     assert given.for_schema(SroieReceipt) is given
+    undecided = PipelineExtract()  # called per document: one decided copy per schema, loading its models once
+    assert undecided.for_schema(Receipt) is undecided.for_schema(Receipt)
+    assert undecided.for_schema(SroieReceipt) is not undecided.for_schema(Receipt)
+    assert pickle.loads(pickle.dumps(undecided))._bound == {}
 
 
 def test_bad_region_names_and_exclusion_without_layout_are_refused() -> None:
