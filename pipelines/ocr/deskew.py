@@ -26,8 +26,9 @@ from ocula.schemas import OCRPage, PageTransform
 MAX_POINTS = 200_000  # ink pixels the profile is computed on (a regular subsample beyond that)
 
 
-def _ink(image: np.ndarray, long_side: int) -> np.ndarray:
-    """Ink pixel coordinates (x, y) of the page shrunk to `long_side`: Otsu's threshold, dark on light."""
+def _ink(image: np.ndarray, long_side: int) -> tuple[np.ndarray, int]:
+    """Ink pixel coordinates (x, y) of the page shrunk to `long_side` (Otsu's threshold, dark on light), and
+    the shrunk page's area in pixels."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     if gray.dtype != np.uint8:
         gray = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
@@ -38,7 +39,7 @@ def _ink(image: np.ndarray, long_side: int) -> np.ndarray:
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     ys, xs = np.nonzero(ink)
     step = max(1, len(xs) // MAX_POINTS)
-    return np.stack([xs[::step], ys[::step]], axis=1).astype(np.float64)
+    return np.stack([xs[::step], ys[::step]], axis=1).astype(np.float64), ink.size
 
 
 def _sharpness(points: np.ndarray, degrees: float) -> float:
@@ -52,20 +53,14 @@ def _sharpness(points: np.ndarray, degrees: float) -> float:
 def estimate_skew(image: np.ndarray, max_angle: float = 10.0, long_side: int = 1000) -> float:
     """Degrees the page's text lines are turned counter-clockwise (positive: they rise to the right), within
     `max_angle`; 0.0 for a page with too little ink to tell. Turning the page by minus this straightens it."""
-    points = _ink(image, long_side)
-    if len(points) < 50 or len(points) > 0.5 * _area(image, long_side):  # no text, or a dark page
+    points, area = _ink(image, long_side)
+    if len(points) < 50 or len(points) > 0.5 * area:  # no text, or a dark page
         return 0.0
     coarse = np.arange(-max_angle, max_angle + 1e-9, 0.5)
     best = max(coarse, key=lambda a: _sharpness(points, a))
     fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
     angle = max(fine, key=lambda a: _sharpness(points, a))
     return round(float(angle), 1) + 0.0  # never -0.0
-
-
-def _area(image: np.ndarray, long_side: int) -> float:
-    height, width = image.shape[:2]
-    scale = min(1.0, long_side / max(height, width))
-    return height * width * scale * scale
 
 
 def straighten(image: np.ndarray, skew: float) -> tuple[np.ndarray, PageTransform]:

@@ -192,10 +192,9 @@ def with_orientation(
 ) -> OCREngine:
     """`engine` itself for orientation 0 (or None), otherwise `engine` wrapped to read pages upright; with
     `deskew`, each upright page lying askew is read straightened (`ocula.pipelines.ocr.deskew`)."""
-    if deskew:
-        from ocula.pipelines.ocr.deskew import DeskewOCR
+    from ocula.pipelines.ocr.deskew import with_deskew
 
-        engine = DeskewOCR(engine)
+    engine = with_deskew(engine, deskew)
     value = parse_orientation(orientation)
     if value == 0:
         return engine
