@@ -77,7 +77,8 @@ def dumps(value: Any) -> str:
 
 
 class EmptyObject(ModelAdapter):
-    """Stands in for the model in the JSON pass of a schema that is all lists: there is nothing to write."""
+    """Stands in for the model in the JSON pass of a page with no text: there is nothing to write. (A schema that
+    is all lists leaves the JSON pass one answer, `{}`, which `ForcedWriter` writes.)"""
 
     name = "empty-object"
     backend = "none"
@@ -150,10 +151,6 @@ class RowLists:
             decide(model, messages, shape, cands)
             out.append(RowList(shape, cands, totals))
         return cls(model, messages, out)
-
-    def covers(self, schema: dict[str, Any]) -> bool:
-        """Whether the lists are every field of the schema (the JSON pass has nothing to write)."""
-        return set(schema.get("properties", {})) <= {rl.shape.name for rl in self.lists}
 
     def without(self, spec: dict[str, Any]) -> dict[str, Any]:
         """A JSON schema without the list fields (the JSON pass does not write them)."""

@@ -274,9 +274,8 @@ class OcrLlmExtractor:
         unlisted = lists.without if lists else (lambda spec: spec)
         # a page with no text leaves nothing to choose: the model writes nothing, and nothing is made up
         blank = grounded is not None and not lines
-        # values all decided leave one answer: it is written without the model (`ForcedWriter`)
-        covered = lists is not None and lists.covers(bounded.schema)
-        writer = EmptyObject() if blank or covered else ForcedWriter(self.model)
+        # values all decided (or every field a list) leave one answer: written without the model (`ForcedWriter`)
+        writer = EmptyObject() if blank else ForcedWriter(self.model)
         max_tokens = opts.max_new_tokens or bounded.max_tokens
         attempts: list[Attempt] = []
         value = gen = None
