@@ -3,25 +3,8 @@ reading is matched against; the summary has one row per angle and reading."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
+from benchmarks.eval_deskew import line_scores, summarize, table
 from ocula.schemas import BBox, Line, OCRPage, PageTransform
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _eval_deskew():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location("eval_deskew", ROOT / "benchmarks" / "eval_deskew.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
 
 
 def _page(boxes: list[tuple[float, float, float, float]], texts: list[str], size=(400, 300)) -> OCRPage:
@@ -30,7 +13,6 @@ def _page(boxes: list[tuple[float, float, float, float]], texts: list[str], size
 
 
 def test_a_reading_of_the_turned_page_where_the_lines_went_scores_full() -> None:
-    module = _eval_deskew()
     upright = _page([(20, 20, 300, 50), (20, 100, 250, 130)], ["TOTAL 12.50", "CASH 20.00"])
     turn = PageTransform.rotate((400, 300), 3.0)
     moved = [
@@ -38,13 +20,12 @@ def test_a_reading_of_the_turned_page_where_the_lines_went_scores_full() -> None
         for b in (ln.box for ln in upright.lines)
     ]
     read = _page([b.as_tuple() for b in moved], ["total 12.50", "CASH 2O.00"], turn.dst_size)
-    assert module.line_scores(upright, read, turn) == {"lines": 2, "matched": 2, "same_text": 1, "ned_sum": 0.1}
+    assert line_scores(upright, read, turn) == {"lines": 2, "matched": 2, "same_text": 1, "ned_sum": 0.1}
     nothing = _page([], [], turn.dst_size)
-    assert module.line_scores(upright, nothing, turn)["matched"] == 0
+    assert line_scores(upright, nothing, turn)["matched"] == 0
 
 
 def test_summary_rows() -> None:
-    module = _eval_deskew()
     scores = {"lines": 10, "matched": 9, "same_text": 8, "ned_sum": 0.5}
     at = {
         "estimate": 3.1,
@@ -66,7 +47,7 @@ def test_summary_rows() -> None:
         "+3": at,
         "-6": at | {"error": -0.3},
     }
-    summary = module.summarize([row])
+    summary = summarize([row])
     assert [(e["angle"], e["reading"]) for e in summary["table"]][2:] == [
         ("+3", "plain"),
         ("+3", "deskew"),
@@ -75,4 +56,4 @@ def test_summary_rows() -> None:
     ]
     minus6 = summary["table"][-1]
     assert minus6["line_recall"] == 0.9 and minus6["error_max"] == 0.3 and minus6["deskew_cpu_share"] == 0.01
-    assert "| -6 | deskew | 0.9 |" in module.table(summary)
+    assert "| -6 | deskew | 0.9 |" in table(summary)
