@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, Literal
@@ -259,7 +259,11 @@ class OcrLlmExtractor:
         timings["candidates"] = clock - t0
         ranking = None
         if grounded is not None and lines and opts.decoding == "ranked" and self.model.can_score:
-            ranking = rank_fields(self.model, messages, bounded.schema, grounded, lines)
+            # the model ranks a field's candidates seeing the lines around them, not the whole page
+            def page(around: Collection[int]) -> list[Message]:
+                return extraction_messages(schema, lines, instructions=opts.instructions, around=around)
+
+            ranking = rank_fields(self.model, page, bounded.schema, grounded, lines)
         timings["scoring"] = time.perf_counter() - clock
         clock = time.perf_counter()
         # lists of objects are a choice of the page's table rows; the JSON pass writes the other fields

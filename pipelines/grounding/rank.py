@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,9 @@ from ocula.schemas.kinds import AFTER_KEY, EXCLUDE_KEY
 
 LENGTH_POWER = 0.5
 TEXT_KINDS = ("text", "multiline", "name")
+
+# the extraction prompt showing the page around these line ids (`extraction_messages(around=...)`)
+PagePrompt = Callable[[Collection[int]], Sequence[Message]]
 
 
 @dataclass
@@ -77,8 +80,8 @@ def _enum_values(node: dict[str, Any]) -> list[Any] | None:
 
 
 def _field_messages(messages: Sequence[Message], name: str, description: str) -> list[Message]:
-    """The extraction prompt, asking for one field; the document stays where it was, so the prompt's KV
-    cache is shared by every field."""
+    """The extraction prompt, asking for one field after the document, so the fixed part before it comes from
+    the model's KV cache."""
     *head, last = messages
     ask = f'\nOnly the field "{name}"' + (f" ({description})." if description else ".")
     return [*head, Message(last.role, last.text + ask, last.images)]
@@ -91,7 +94,7 @@ def _lines_of(grounded: GroundedSchema, kind: str, value: Any) -> set[int]:
 
 def rank_fields(
     model: ModelAdapter,
-    messages: Sequence[Message],
+    page: PagePrompt | Sequence[Message],
     schema: dict[str, Any],
     grounded: GroundedSchema,
     lines: Sequence[DocLine],
@@ -99,7 +102,9 @@ def rank_fields(
     length_power: float = LENGTH_POWER,
 ) -> Ranking:
     """Choose each top-level enum field's value (see the module docstring); fields are visited in schema
-    order, so layout rules can refer to fields chosen before them."""
+    order, so layout rules can refer to fields chosen before them. The model is asked about a field under
+    `page(ids)`: the prompt showing the lines around its candidates' lines, so its work follows the
+    candidates rather than the page's length (a fixed list of messages is used as it is)."""
     ranking = Ranking()
     used: set[int] = set()
     props = grounded.schema.get("properties", {})
@@ -109,6 +114,12 @@ def rank_fields(
         if not values:
             continue
         kind = grounded.kinds.get(name, "text")
+
+        def ask(description: str, choices: list[Any], kind: str = kind, name: str = name) -> RankedField:
+            around = {i for v in choices for i in _lines_of(grounded, kind, v)}
+            messages = page(around) if callable(page) else page
+            return _by_model(model, messages, name, description, choices, length_power)
+
         hints = _hints(described.get(name, {}))
         narrowed = grounded.narrowing.get(name)
         rule = narrowed.rule if narrowed and narrowed.found > 1 else None
@@ -133,24 +144,18 @@ def rank_fields(
             if len(texts) == 1:
                 chosen = RankedField(texts[0], 1.0, len(values), rule="block", mechanism="rule")
             elif texts:  # the engines read the block differently: the model chooses between the readings
-                chosen = _by_model(
-                    model, messages, name, described.get(name, {}).get("description", ""), texts, length_power
-                )
+                chosen = ask(described.get(name, {}).get("description", ""), texts)
                 chosen = RankedField(chosen.value, chosen.probability, len(values), rule="block")
         labelled = grounded.labels.get(name)
         if chosen is None and labelled is not None:  # the values beside the field's label (`labels.py`)
             description = described.get(name, {}).get("description", "")
             beside = f'the value printed beside the label "{labelled.label}"'
-            chosen = _by_model(
-                model, messages, name, f"{description}; {beside}" if description else beside, values, length_power
-            )
+            chosen = ask(f"{description}; {beside}" if description else beside, values)
             if labelled.among > 1:  # the label chose among several values of the field's kind
                 chosen.rule = "label"
                 chosen.mechanism = "label" if chosen.mechanism == "single_candidate" else chosen.mechanism
         if chosen is None:
-            chosen = _by_model(
-                model, messages, name, described.get(name, {}).get("description", ""), values, length_power
-            )
+            chosen = ask(described.get(name, {}).get("description", ""), values)
             if chosen.mechanism == "single_candidate" and rule:
                 chosen.mechanism, chosen.rule = "rule", rule
         ranking.fields[name] = chosen
@@ -185,4 +190,4 @@ def _by_model(
     return RankedField(values[best], 1.0 / total, len(values))
 
 
-__all__ = ["RankedField", "Ranking", "rank_fields"]
+__all__ = ["PagePrompt", "RankedField", "Ranking", "rank_fields"]

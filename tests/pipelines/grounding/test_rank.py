@@ -168,3 +168,24 @@ def test_the_model_chooses_between_two_engines_readings_of_the_address_block():
     assert address.rule == "block" and 0.5 < address.probability < 1
     other = "NO5, JALAN MAWAR 2. TAMAN BUNGA, 81200 JOHOR BAHRU"
     assert other in {c.text for c in candidates_for("multiline", lines)}  # the first engine's reading was a choice
+
+
+def test_on_a_long_page_the_model_ranks_seeing_the_lines_around_the_candidates():
+    filler = [f"ITEM {i} NOTE" for i in range(80)]
+    texts = [*TEXTS[:6], *filler, TEXTS[6]]
+    ocr = OCRPage(
+        page=0,
+        width=400,
+        height=20 * len(texts),
+        lines=[
+            Line(text=t, box=BBox(x0=0, y0=20 * i, x1=10 * len(t), y1=20 * i + 15), confidence=0.99)
+            for i, t in enumerate(texts)
+        ],
+    )
+    model = Prefers("ACME TRADING SDN BHD")
+    result = OcrLlmExtractor(model, None, ExtractOptions()).run_on_pages([ocr], Shop)  # type: ignore[arg-type]
+    assert result.value.company == "ACME TRADING SDN BHD" and result.value.total == Decimal("12.50")
+    assert model.prompts  # the company's candidates were ranked by the model
+    for prompt in model.prompts:
+        assert "ACME TRADING SDN BHD" in prompt and "(123456-X)" in prompt  # candidates and their neighbours
+        assert "ITEM 40 NOTE" not in prompt  # the page far from every candidate is left out
