@@ -74,10 +74,10 @@ def test_timeout_and_a_crashed_actor_become_error_records(ray_instance: None, tm
     (tmp_path / "in" / "slow.png").write_text("sleep:60")
     (tmp_path / "in" / "crash.png").write_text("crash")
     out = tmp_path / "out.jsonl"
-    summary = run([tmp_path / "in"], out, extract_fn=crashing_extract, workers=2, timeout=3)
+    summary = run([tmp_path / "in"], out, extract_fn=crashing_extract, workers=2, timeout=8)
     records = {Path(r["source"]).name: r for r in lines(out)}
     assert len(records) == 6
-    assert records["slow.png"]["error"] == "timed out after 3 s"
+    assert records["slow.png"]["error"] == "timed out after 8 s"
     assert records["crash.png"]["status"] == "error" and "worker crashed" in records["crash.png"]["error"]
     assert all(records[d.name]["status"] == "ok" for d in docs)
     assert (summary.done, summary.failed) == (4, 2)
