@@ -97,6 +97,65 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def reset_page_peak() -> bool:
+    """Start a new resident-memory high-water mark (Linux: 5 into /proc/self/clear_refs); False if unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def page_peak_mb() -> float | None:
+    """The resident-memory high-water mark since `reset_page_peak` (VmHWM), or None where /proc has none."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+BANDS = ((20, 40), (90, 110))  # pages "about 30 lines" and "about 100 lines", measured rather than fitted
+FIT_MAX_LINES = 250  # the fit again without the few very long pages (a 1,300-line table) that lever it
+
+
+def band_medians(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Median seconds of the pages in each band of BANDS and the second band's over the first's."""
+    out: dict[str, Any] = {}
+    for lo, hi in BANDS:
+        inside = [r["seconds"] for r in rows if lo <= r["lines"] <= hi]
+        out[f"{lo}-{hi}"] = {"pages": len(inside), "seconds_median": statistics.median(inside) if inside else None}
+    first, last = (out[f"{lo}-{hi}"]["seconds_median"] for lo, hi in BANDS)
+    out["ratio"] = round(last / first, 3) if first and last else None
+    return out
+
+
+def summarize(rows: Sequence[dict[str, Any]], kinds: Sequence[str]) -> dict[str, Any]:
+    """Per kind, the fits (all pages, and pages up to FIT_MAX_LINES lines) and the band medians."""
+    lines = [r["lines"] for r in rows]
+    short = [r for r in rows if r["lines"] <= FIT_MAX_LINES]
+    measured = [r for r in rows if r.get("peak_mb") is not None]
+    return {
+        "by_kind": {
+            kind: {
+                "pages": len(rs),
+                "lines_median": statistics.median(r["lines"] for r in rs),
+                "seconds_median": statistics.median(r["seconds"] for r in rs),
+                "seconds_per_line_median": statistics.median(r["seconds"] / max(r["lines"], 1) for r in rs),
+            }
+            for kind in kinds
+            if (rs := [r for r in rows if r["kind"] == kind])
+        },
+        "fit_seconds": fit(lines, [r["seconds"] for r in rows]),
+        "fit_extract_seconds": fit(lines, [r["extract_s"] for r in rows]),
+        f"fit_seconds_up_to_{FIT_MAX_LINES}_lines": fit([r["lines"] for r in short], [r["seconds"] for r in short]),
+        "bands": band_medians(rows),
+        "peak_page": max(measured, key=lambda r: r["peak_mb"])["page"] if measured else None,
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from ocula.model_cache import DEFAULT_MODEL, load_model
     from ocula.pipelines.batch.extract import PipelineExtract
@@ -114,6 +173,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         extractor.decode(warm, schema)
         forget_prompt(extractor)  # ... but the first page's prompt is not left in the cache
         for kind, path in pages:
+            reset_page_peak()
             start = time.perf_counter()
             read = extractor.read(path)
             ocr_s = time.perf_counter() - start
@@ -129,27 +189,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "seconds": round(ocr_s + extract_s, 3),
                 "timings": result.timings,
                 "tokens": result.tokens,
+                "peak_mb": page_peak_mb(),  # the process's high-water mark while this page was read
             }
             rows.append(row)
             print(json.dumps({k: row[k] for k in ("kind", "page", "lines", "ocr_s", "extract_s")}), file=sys.stderr)
-    lines = [r["lines"] for r in rows]
-    by_kind = {
-        kind: {
-            "pages": len(rs),
-            "lines_median": statistics.median(r["lines"] for r in rs),
-            "seconds_median": statistics.median(r["seconds"] for r in rs),
-            "seconds_per_line_median": statistics.median(r["seconds"] / max(r["lines"], 1) for r in rs),
-        }
-        for kind in kinds
-        if (rs := [r for r in rows if r["kind"] == kind])
-    }
     return {
         "schema": args.schema,
         "threads": args.threads,
         "pages": len(rows),
-        "by_kind": by_kind,
-        "fit_seconds": fit(lines, [r["seconds"] for r in rows]),
-        "fit_extract_seconds": fit(lines, [r["extract_s"] for r in rows]),
+        **summarize(rows, kinds),
         "peak_memory_mb": round(peak_memory_mb(), 1),
         "rows": rows,
     }
@@ -173,25 +221,43 @@ def markdown(report: dict[str, Any]) -> str:
         "| fit | slope s/line | intercept s | 30 lines s | 100 lines s | 100 / 30 |",
         "|---|---|---|---|---|---|",
     ]
-    for name in ("fit_seconds", "fit_extract_seconds"):
-        f = report[name]
+    for name in ("fit_seconds", "fit_extract_seconds", f"fit_seconds_up_to_{FIT_MAX_LINES}_lines"):
+        f = report.get(name)
         if f:
             out.append(
                 f"| {name.removeprefix('fit_')} | {f['slope_s_per_line']:.4f} | {f['intercept_s']:.2f} | "
                 f"{f['at_30_lines_s']:.2f} | {f['at_100_lines_s']:.2f} | {f['ratio_100_to_30']:.2f} |"
             )
+    bands = report.get("bands")
+    if bands:
+        parts = [
+            f"{b} lines: {v['pages']} pages, median {v['seconds_median'] or 0:.2f} s"
+            for b, v in bands.items()
+            if b != "ratio"
+        ]
+        out += ["", f"Measured: {'; '.join(parts)}; ratio {bands['ratio']}."]
+    if report.get("peak_page"):
+        out.append(f"Highest memory while reading: {report['peak_page']}.")
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="The development data folder (sroie, funsd, pdfs).")
+    parser.add_argument("--data", type=Path, help="The development data folder (sroie, funsd, pdfs).")
     parser.add_argument("--kinds", default=",".join(KINDS), help=f"Comma-separated, of {', '.join(KINDS)}.")
     parser.add_argument("--limit", type=int, default=0, help="First N pages of each kind (0: all).")
     parser.add_argument("--schema", default="sroie")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp and OCR threads (0: the defaults).")
     parser.add_argument("--out", type=Path, default=Path("reports/length.json"))
+    parser.add_argument("--summarize", type=Path, help="Print the tables of a saved report again (no pages read).")
     args = parser.parse_args(argv)
+    if args.summarize:
+        report = json.loads(args.summarize.read_text())
+        report.update(summarize(report["rows"], list(report["by_kind"])))
+        print(markdown(report))
+        return 0
+    if args.data is None:
+        parser.error("--data is needed to measure (or --summarize a saved report)")
     report = run(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, default=str))

@@ -6,7 +6,7 @@ import math
 from PIL import Image
 
 from benchmarks.bench_batch import _strip, package_shim
-from benchmarks.bench_length import fit, stack
+from benchmarks.bench_length import fit, stack, summarize
 from benchmarks.floor import Rates, floor_seconds, median_split
 
 
@@ -34,6 +34,21 @@ def test_fit_predicts_30_and_100_lines():
     assert math.isclose(line["slope_s_per_line"], 0.02, rel_tol=1e-3)
     assert math.isclose(line["ratio_100_to_30"], 3.0 / 1.6, rel_tol=1e-3)
     assert fit([30, 30], [1.0, 2.0]) is None  # one length: no slope
+
+
+def test_summary_measures_the_bands_and_refits_without_the_longest_pages():
+    rows = [
+        {"kind": "forms", "page": f"f{n}", "lines": n, "seconds": 1 + 0.02 * n, "extract_s": 1.0, "peak_mb": n}
+        for n in (25, 30, 35, 95, 100, 105)
+    ]
+    rows.append({"kind": "pdf", "page": "table", "lines": 1300, "seconds": 10.0, "extract_s": 1.0, "peak_mb": 900})
+    report = summarize(rows, ["forms", "pdf"])
+    bands = report["bands"]
+    assert bands["20-40"] == {"pages": 3, "seconds_median": 1.6} and bands["90-110"]["pages"] == 3
+    assert math.isclose(bands["ratio"], 3.0 / 1.6, rel_tol=1e-3)
+    assert math.isclose(report["fit_seconds_up_to_250_lines"]["slope_s_per_line"], 0.02, rel_tol=1e-3)
+    assert report["fit_seconds"]["slope_s_per_line"] < 0.01  # the 1,300-line page levers the fit of all pages
+    assert report["peak_page"] == "table" and report["by_kind"]["pdf"]["pages"] == 1
 
 
 def test_stacked_receipt_is_both_one_above_the_other(tmp_path):
