@@ -94,7 +94,7 @@ def _lines_of(grounded: GroundedSchema, kind: str, value: Any) -> set[int]:
 
 def rank_fields(
     model: ModelAdapter,
-    page: PagePrompt | Sequence[Message],
+    page: PagePrompt,
     schema: dict[str, Any],
     grounded: GroundedSchema,
     lines: Sequence[DocLine],
@@ -104,7 +104,7 @@ def rank_fields(
     """Choose each top-level enum field's value (see the module docstring); fields are visited in schema
     order, so layout rules can refer to fields chosen before them. The model is asked about a field under
     `page(ids)`: the prompt showing the lines around its candidates' lines, so its work follows the
-    candidates rather than the page's length (a fixed list of messages is used as it is)."""
+    candidates rather than the page's length."""
     ranking = Ranking()
     used: set[int] = set()
     props = grounded.schema.get("properties", {})
@@ -114,11 +114,11 @@ def rank_fields(
         if not values:
             continue
         kind = grounded.kinds.get(name, "text")
+        description = described.get(name, {}).get("description", "")
 
-        def ask(description: str, choices: list[Any], kind: str = kind, name: str = name) -> RankedField:
+        def ask(choices: list[Any], about: str = description, kind: str = kind, name: str = name) -> RankedField:
             around = {i for v in choices for i in _lines_of(grounded, kind, v)}
-            messages = page(around) if callable(page) else page
-            return _by_model(model, messages, name, description, choices, length_power)
+            return _by_model(model, page(around), name, about, choices, length_power)
 
         hints = _hints(described.get(name, {}))
         narrowed = grounded.narrowing.get(name)
@@ -144,18 +144,17 @@ def rank_fields(
             if len(texts) == 1:
                 chosen = RankedField(texts[0], 1.0, len(values), rule="block", mechanism="rule")
             elif texts:  # the engines read the block differently: the model chooses between the readings
-                chosen = ask(described.get(name, {}).get("description", ""), texts)
+                chosen = ask(texts)
                 chosen = RankedField(chosen.value, chosen.probability, len(values), rule="block")
         labelled = grounded.labels.get(name)
         if chosen is None and labelled is not None:  # the values beside the field's label (`labels.py`)
-            description = described.get(name, {}).get("description", "")
             beside = f'the value printed beside the label "{labelled.label}"'
-            chosen = ask(f"{description}; {beside}" if description else beside, values)
+            chosen = ask(values, f"{description}; {beside}" if description else beside)
             if labelled.among > 1:  # the label chose among several values of the field's kind
                 chosen.rule = "label"
                 chosen.mechanism = "label" if chosen.mechanism == "single_candidate" else chosen.mechanism
         if chosen is None:
-            chosen = ask(described.get(name, {}).get("description", ""), values)
+            chosen = ask(values)
             if chosen.mechanism == "single_candidate" and rule:
                 chosen.mechanism, chosen.rule = "rule", rule
         ranking.fields[name] = chosen

@@ -121,7 +121,7 @@ def test_the_rule_decides_a_clear_label_and_the_model_chooses_with_the_label_nam
     bounded = schema_constraint(Letter)
     grounded = grounded_schema(bounded.schema, lines)
     model = Prefers("Bob")
-    ranking = rank_fields(model, [Message("user", "doc")], bounded.schema, grounded, lines)
+    ranking = rank_fields(model, lambda _: [Message("user", "doc")], bounded.schema, grounded, lines)
     assert ranking.fields["date"].value == "01/02/2020" and ranking.fields["date"].rule == "label"
     assert ranking.fields["date"].probability == 1.0
     assert ranking.fields["to"].value == "Bob Ray" and ranking.fields["to"].candidates == 2

@@ -73,7 +73,7 @@ def test_ranking_takes_the_models_choice_then_the_block_after_it():
     bounded = schema_constraint(Shop)
     grounded = grounded_schema(bounded.schema, lines)
     model = Prefers("ACME TRADING SDN BHD")
-    ranking = rank_fields(model, [Message("user", "doc")], bounded.schema, grounded, lines)
+    ranking = rank_fields(model, lambda _: [Message("user", "doc")], bounded.schema, grounded, lines)
     assert ranking.fields["company"].value == "ACME TRADING SDN BHD"
     assert 0 < ranking.fields["company"].probability <= 1
     assert ranking.fields["address"].value == "NO 5, JALAN MAWAR 2, TAMAN BUNGA, 81200 JOHOR BAHRU"
@@ -93,7 +93,7 @@ def test_a_text_value_does_not_reuse_lines_an_earlier_field_took():
     lines = doc(["ACME", "ACME BRANCH"])
     bounded = schema_constraint(Two)
     grounded = grounded_schema(bounded.schema, lines)
-    ranking = rank_fields(Prefers("ACME"), [Message("user", "doc")], bounded.schema, grounded, lines)
+    ranking = rank_fields(Prefers("ACME"), lambda _: [Message("user", "doc")], bounded.schema, grounded, lines)
     assert ranking.fields["company"].value == "ACME"
     assert ranking.fields["branch"].value == "ACME"  # the hint leaves one line: the rule yields to it
 
@@ -162,7 +162,7 @@ def test_the_model_chooses_between_two_engines_readings_of_the_address_block():
     bounded = schema_constraint(Shop)
     grounded = grounded_schema(bounded.schema, lines)
     model = Prefers("ACME TRADING SDN BHD NO 5,")
-    ranking = rank_fields(model, [Message("user", "doc")], bounded.schema, grounded, lines)
+    ranking = rank_fields(model, lambda _: [Message("user", "doc")], bounded.schema, grounded, lines)
     address = ranking.fields["address"]
     assert address.value == "NO 5, JALAN MAWAR 2, TAMAN BUNGA, 81200 JOHOR BAHRU"
     assert address.rule == "block" and 0.5 < address.probability < 1
