@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         extractor.decode(warm, schema)
         forget_prompt(extractor)  # ... but the first page's prompt is not left in the cache
         for kind, path in pages:
-            reset_page_peak()
+            page_peak = reset_page_peak()  # else VmHWM is the process's peak so far, not this page's
             start = time.perf_counter()
             read = extractor.read(path)
             ocr_s = time.perf_counter() - start
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "seconds": round(ocr_s + extract_s, 3),
                 "timings": result.timings,
                 "tokens": result.tokens,
-                "peak_mb": page_peak_mb(),  # the process's high-water mark while this page was read
+                "peak_mb": page_peak_mb() if page_peak else None,  # the high-water mark while this page was read
             }
             rows.append(row)
             print(json.dumps({k: row[k] for k in ("kind", "page", "lines", "ocr_s", "extract_s")}), file=sys.stderr)
