@@ -13,14 +13,14 @@ from pydantic import BaseModel
 
 from ocula.adapters.io.document import Document
 from ocula.adapters.io.loading import load_document
-from ocula.adapters.io.working import DEFAULT_WORKING_PIXELS
 from ocula.adapters.models.base import ModelAdapter
 from ocula.adapters.models.registry import image_load_options
 from ocula.adapters.ocr import DEFAULT_OCR
 from ocula.model_cache import load_model
 from ocula.pipelines.extract.engine import Engine, EngineName, check_layout, make_extractor, uses_layout
-from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions
+from ocula.pipelines.extract.ocr_llm import AttemptHook, ExtractOptions, OcrLlmExtractor
 from ocula.pipelines.extract.schema_check import check_schema
+from ocula.pipelines.ocr.pages import ocr_working_limits
 from ocula.pipelines.ocr.regions import with_regions
 from ocula.schema_loader import resolve_schema
 from ocula.schemas import Detections, Extraction, ModelError, OCRPage
@@ -33,12 +33,13 @@ Source = str | os.PathLike[str] | bytes | np.ndarray | Any
 __all__ = ["detect", "extract", "load_model", "ocr", "plot"]
 
 
-def _document(source: Source | Document, dpi: int, pages: Any, working_pixels: int | None = None) -> Document:
-    """`source` loaded (a `Document` as it is); `working_pixels`: see `load_document` (the OCR pipelines ask
-    for `DEFAULT_WORKING_PIXELS`: a larger page is read shrunk, its boxes mapped back to its own pixels)."""
+def _document(source: Source | Document, dpi: int, pages: Any, reader: Any = None) -> Document:
+    """`source` loaded (a `Document` as it is). Pages the OCR engine `reader` will read are loaded within its
+    working limits (`ocr_working_limits`: a larger page is read shrunk, its boxes mapped back to its own pixels)."""
     if isinstance(source, Document):
         return source
-    return load_document(source, dpi=dpi, pages=pages, working_pixels=working_pixels)
+    limits = ocr_working_limits(reader) if reader is not None else {}
+    return load_document(source, dpi=dpi, pages=pages, **limits)
 
 
 def ocr_engine(name: str = DEFAULT_OCR, orientation: str | int | None = 0, deskew: bool = False, **options: Any) -> Any:
@@ -139,7 +140,7 @@ def extract(
     if chosen is Engine.OCR_LLM:
         refuse_regions_on_text(schema_cls.model_json_schema(), llm.name)  # boxes are not page text
         check_schema(schema_cls, grounded_text=grounded)
-    document = _document(source, dpi, pages, DEFAULT_WORKING_PIXELS if chosen is Engine.OCR_LLM else None)
+    document = _document(source, dpi, pages, extractor.ocr if isinstance(extractor, OcrLlmExtractor) else None)
     if not per_page:
         return extractor.run(document, schema_cls)
     return [extractor.run(_single_page(document, p), schema_cls) for p in document.page_indices]
@@ -193,9 +194,9 @@ def ocr(
         from ocula.pipelines.ocr.vlm import VlmOCREngine
 
         reader: Any = with_orientation(VlmOCREngine(_vision_model(model), **engine_options), orientation, deskew)
-        return run_ocr(_document(source, dpi, pages, DEFAULT_WORKING_PIXELS), reader)
-    document = _document(source, dpi, pages, DEFAULT_WORKING_PIXELS)
-    return run_ocr(document, ocr_engine(engine, orientation, deskew, **engine_options))
+        return run_ocr(_document(source, dpi, pages, reader), reader)
+    reader = ocr_engine(engine, orientation, deskew, **engine_options)
+    return run_ocr(_document(source, dpi, pages, reader), reader)
 
 
 def detect(

@@ -166,21 +166,27 @@ _EXIF_TRANSPOSE = {  # as ImageOps.exif_transpose turns a page upright
 
 
 def decode_page(
-    img: Image.Image, source: str, max_pixels: int | None, working_pixels: int | None = None, *, own: bool = True
+    img: Image.Image,
+    source: str,
+    max_pixels: int | None,
+    working_pixels: int | None = None,
+    *,
+    working_side: int | None = None,
+    own: bool = True,
 ) -> tuple[np.ndarray, PageTransform | None]:
-    """`decode_frame`, and a frame over `working_pixels` shrunk to fit as it is decoded, with the transform from
-    the original page's pixels (EXIF orientation applied) to the result's (None when the frame fits). When the
-    image is the loader's `own` (not a caller's), a JPEG decodes at a reduced scale of its own decoder and any
-    other format's full-size pixels are freed (the image closed) as soon as they are reduced."""
+    """`decode_frame`, and a frame over `working_pixels` or `working_side` shrunk to fit as it is decoded, with
+    the transform from the original page's pixels (EXIF orientation applied) to the result's (None when the frame
+    fits). When the image is the loader's `own` (not a caller's), a JPEG decodes at a reduced scale of its own
+    decoder and any other format's full-size pixels are freed (the image closed) as soon as they are reduced."""
     check_pixels(source, img.width, img.height, max_pixels)
-    size = working_size(img.width, img.height, working_pixels)
+    size = working_size(img.width, img.height, working_pixels, working_side)
     if size is None:
         img.load()
         return pil_to_rgb(ImageOps.exif_transpose(img)), None
     width, height = img.size
     orientation = img.getexif().get(_EXIF_ORIENTATION)
     if own:
-        draft_for(img, working_pixels)
+        draft_for(img, working_pixels, working_side)
     img.load()
     shrunk = shrink_pil(img, size, release=own)
     method = _EXIF_TRANSPOSE.get(orientation)  # type: ignore[arg-type]
@@ -210,12 +216,13 @@ def image_document(
     pages: PageSpec = None,
     max_pixels: int | None = None,
     working_pixels: int | None = None,
+    working_side: int | None = None,
 ) -> Document:
     """A document from an image file (`data` a path) or its bytes.
 
     Multi-page TIFFs have one page per frame, decoded when asked for; other formats have one page
     (the first frame of an animation). The first selected page is decoded now so bad input fails early.
-    A page over `working_pixels` is shrunk to fit as it is decoded (`Page.transform` maps back).
+    A page over `working_pixels` or `working_side` is shrunk to fit as it is decoded (`Page.transform` maps back).
     """
     with decoding(source, max_pixels, data), _open(data) as img:
         fmt = img.format or "unknown"
@@ -226,7 +233,7 @@ def image_document(
             img.seek(i)
             check_pixels(source, img.width, img.height, max_pixels, f"page {i + 1}" if is_tiff else "image")
         img.seek(indices[0])
-        image, transform = decode_page(img, source, max_pixels, working_pixels)
+        image, transform = decode_page(img, source, max_pixels, working_pixels, working_side=working_side)
         first = Page(indices[0], image, _dpi(img), transform)
 
     def loader(i: int) -> Page:
@@ -234,7 +241,7 @@ def image_document(
             return Page(i, first.image.copy(), first.dpi, first.transform)
         with decoding(source, max_pixels), _open(data) as frames:
             frames.seek(i)
-            image, transform = decode_page(frames, source, max_pixels, working_pixels)
+            image, transform = decode_page(frames, source, max_pixels, working_pixels, working_side=working_side)
             return Page(i, image, _dpi(frames), transform)
 
     return Document(
@@ -253,12 +260,15 @@ def pil_document(
     pages: PageSpec = None,
     max_pixels: int | None = None,
     working_pixels: int | None = None,
+    working_side: int | None = None,
 ) -> Document:
     """A one-page document from a PIL image (its current frame), EXIF orientation applied (shrunk to
-    `working_pixels` when larger)."""
+    `working_pixels` or `working_side` when larger)."""
     indices = select_pages(pages, 1, source)
     with decoding(source, max_pixels):
-        image, transform = decode_page(img, source, max_pixels, working_pixels, own=False)  # the caller's image
+        image, transform = decode_page(  # the caller's image: not closed, no draft
+            img, source, max_pixels, working_pixels, working_side=working_side, own=False
+        )
         page = Page(0, image, _dpi(img), transform)
     return _single(source, indices, page, {"format": img.format or "PIL", "page_count": 1})
 
@@ -270,14 +280,15 @@ def array_document(
     pages: PageSpec = None,
     max_pixels: int | None = None,
     working_pixels: int | None = None,
+    working_side: int | None = None,
 ) -> Document:
     """A one-page document from a numpy array (see `array_to_rgb` for what is accepted; shrunk to
-    `working_pixels` when larger)."""
+    `working_pixels` or `working_side` when larger)."""
     indices = select_pages(pages, 1, source)
     shape = np.shape(array)
     if len(shape) >= 2:
         check_pixels(source, int(shape[1]), int(shape[0]), max_pixels)
-    image, transform = shrink_array(array_to_rgb(array, source), working_pixels)
+    image, transform = shrink_array(array_to_rgb(array, source), working_pixels, working_side)
     page = Page(0, image, transform=transform)
     return _single(source, indices, page, {"format": "array", "page_count": 1})
 

@@ -35,6 +35,7 @@ def load_document(
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     name: str | None = None,
     working_pixels: int | None = None,
+    working_side: int | None = None,
 ) -> Document:
     """Open `source` as a `Document` of RGB pages, rendered lazily page by page.
 
@@ -43,12 +44,14 @@ def load_document(
     `working_pixels` (e.g. `DEFAULT_WORKING_PIXELS`, as the OCR pipelines ask) bounds what a page costs once
     loaded: a larger page is shrunk to it (an image after decoding, a PDF page rendered at a lower dpi, then
     not refused for its size at `dpi`) and `Page.transform` maps its original pixels to the image's, so boxes
-    found on it come back in original pixels. `name` replaces the source shown in errors and in `Document.source`.
+    found on it come back in original pixels. `working_side` bounds the longest side the same way (an OCR engine
+    that shrinks pages to a side before reading them has them loaded at it: `adapters.ocr.base.reading_side`).
+    `name` replaces the source shown in errors and in `Document.source`.
     Bad input raises `InputError(source, reason)`; a page that fails later raises it from `loader` too.
     """
     if dpi <= 0:
         raise ValueError(f"dpi must be positive, got {dpi}")
-    options = {"pages": pages, "max_pixels": max_pixels, "working_pixels": working_pixels}
+    options = {"pages": pages, "max_pixels": max_pixels, "working_pixels": working_pixels, "working_side": working_side}
     if isinstance(source, Image.Image):
         return pil_document(source, name or "<image>", **options)
     if isinstance(source, np.ndarray):

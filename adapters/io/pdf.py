@@ -64,6 +64,7 @@ def pdf_document(
     pages: PageSpec = None,
     max_pixels: int | None = None,
     working_pixels: int | None = None,
+    working_side: int | None = None,
     temp: _TempPDF | None = None,
     renderer: PdfRenderer | None = None,
 ) -> Document:
@@ -71,8 +72,9 @@ def pdf_document(
 
     PDFs that open without a password (including those with only an owner password) are read; those
     that need a user password raise `InputError`. Pages larger than `max_pixels` at `dpi` are refused now,
-    unless `working_pixels` is given: a page larger than that at `dpi` is rendered at the lower dpi that fits
-    it (its memory is what is bounded), `Page.transform` mapping the page's pixels at `dpi` to the image's.
+    unless `working_pixels` or `working_side` is given: a page larger than those at `dpi` is rendered at the
+    lower dpi that fits it (its memory is what is bounded), `Page.transform` mapping the page's pixels at `dpi`
+    to the image's.
     `renderer` is chosen by `pdf_renderers.pdf_renderer` (poppler when installed, else PDFium).
     """
     chosen = renderer or pdf_renderer()
@@ -81,7 +83,7 @@ def pdf_document(
     indices = select_pages(pages, count, source)
     for i in indices:
         size = page_pixels(info, i, dpi)
-        if size is not None and working_size(*size, working_pixels) is None:
+        if size is not None and working_size(*size, working_pixels, working_side) is None:
             check_pixels(source, *size, max_pixels, f"page {i + 1} at {dpi} dpi")
 
     def loader(i: int) -> Page:
@@ -89,13 +91,14 @@ def pdf_document(
             raise IndexError(f"{source}: page {i} not in a {count}-page PDF")
         file = temp.path if temp else path  # `temp` is held here: the temporary file outlives every render
         size = page_pixels(info, i, dpi)
-        shrunk = working_size(*size, working_pixels) if size is not None else None
+        shrunk = working_size(*size, working_pixels, working_side) if size is not None else None
         at = dpi if size is None or shrunk is None else max(1, math.floor(dpi * shrunk[0] / size[0]))
         with decoding(source, max_pixels):
             image = chosen.render(file, i, at, source)
             check_pixels(source, image.width, image.height, max_pixels, f"page {i + 1} at {at} dpi")
             original = size if size is not None and at != dpi else (image.width, image.height)
-            rgb, _ = shrink_array(pil_to_rgb(image), working_pixels)  # a page of unknown size rendered too large
+            # a page of unknown size rendered too large
+            rgb, _ = shrink_array(pil_to_rgb(image), working_pixels, working_side)
         fits = (rgb.shape[1], rgb.shape[0]) == tuple(original)
         return Page(i, rgb, float(dpi), None if fits else PageTransform.resize(original, (rgb.shape[1], rgb.shape[0])))
 
@@ -112,11 +115,12 @@ def pdf_bytes_document(
     pages: PageSpec = None,
     max_pixels: int | None = None,
     working_pixels: int | None = None,
+    working_side: int | None = None,
 ) -> Document:
     """`pdf_document` for PDF bytes, through a temporary file removed when the document is dropped."""
     temp = _TempPDF(data)
     try:
-        limits = {"max_pixels": max_pixels, "working_pixels": working_pixels}
+        limits = {"max_pixels": max_pixels, "working_pixels": working_pixels, "working_side": working_side}
         return pdf_document(temp.path, source, dpi=dpi, pages=pages, temp=temp, **limits)
     except BaseException:
         temp.close()

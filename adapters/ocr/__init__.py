@@ -6,7 +6,7 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from ocula.adapters.ocr.base import OCREngine, as_rgb, proportional_words
+from ocula.adapters.ocr.base import OCREngine, as_rgb, proportional_words, reading_side
 from ocula.adapters.ocr.combined import CombinedEngine
 from ocula.adapters.ocr.rapid import RapidOCREngine
 from ocula.adapters.ocr.tesseract import TesseractEngine
@@ -103,5 +103,6 @@ __all__ = [
     "get_engine",
     "is_available",
     "proportional_words",
+    "reading_side",
     "register_engine",
 ]

@@ -24,6 +24,15 @@ class OCREngine(Protocol):
     def read(self, image: np.ndarray, page: int = 0) -> OCRPage: ...
 
 
+def reading_side(engine: object) -> int | None:
+    """The longest page side `engine` reads at: an engine that shrinks every larger page to a side before reading
+    it says so in its `max_side` attribute (RapidOCR: 2000), and wrappers pass their engine's on. The pipelines
+    load pages at that side (`load_document(working_side=...)`), so a large scan costs what the engine reads.
+    None (the default, and for engines that read every pixel): pages are loaded at the working resolution."""
+    side = getattr(engine, "max_side", None)
+    return side if isinstance(side, int) and side > 0 else None
+
+
 def as_rgb(image: np.ndarray) -> np.ndarray:
     """Check an input page and return it as contiguous RGB uint8 (grey and RGBA are converted)."""
     if not isinstance(image, np.ndarray):

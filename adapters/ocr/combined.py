@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ocula.adapters.ocr.base import OCREngine, as_rgb
+from ocula.adapters.ocr.base import OCREngine, as_rgb, reading_side
 from ocula.schemas import Line, OCRPage, Word
 
 
@@ -179,6 +179,12 @@ class CombinedEngine:
         self.primary = primary
         self.secondary = secondary
         self.name = f"{primary.name}+{secondary.name}"
+
+    @property
+    def max_side(self) -> int | None:
+        """The larger of the two engines' reading sides (None when either reads every pixel)."""
+        sides = (reading_side(self.primary), reading_side(self.secondary))
+        return None if None in sides else max(s for s in sides if s is not None)
 
     def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
         rgb = as_rgb(image)

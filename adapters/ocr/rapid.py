@@ -148,6 +148,15 @@ class RapidOCREngine:
         self._engine: Any = None
         self._lock = threading.Lock()
 
+    @property
+    def max_side(self) -> int | None:
+        """RapidOCR shrinks a page whose longest side is over `Global.max_side_len` to it before reading (its
+        detector and recogniser see only the shrunk page); None when its preprocessing is turned off."""
+        if not self._params.get("Global.use_preprocess_img", True):
+            return None
+        side = self._params.get("Global.max_side_len")
+        return int(side) if side else None
+
     def _load(self) -> Any:
         if self._engine is None:
             with self._lock:

@@ -170,9 +170,9 @@ def ocr(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Read the text of each document with line and word boxes (one JSON line per document by default)."""
-    from ocula.adapters.io import DEFAULT_WORKING_PIXELS, iter_sources, load_document
+    from ocula.adapters.io import iter_sources, load_document
     from ocula.pipelines.ocr.orientation import parse_orientation, with_orientation
-    from ocula.pipelines.ocr.pages import run_ocr
+    from ocula.pipelines.ocr.pages import ocr_working_limits, run_ocr
 
     try:
         turn = parse_orientation(orientation)
@@ -202,7 +202,7 @@ def ocr(
         for n, source in enumerate(sources, start=1):
             start = time.perf_counter()
             try:
-                document = load_document(source, dpi=dpi, pages=pages, working_pixels=DEFAULT_WORKING_PIXELS)
+                document = load_document(source, dpi=dpi, pages=pages, **ocr_working_limits(reader))
                 stem = outputs.unique_stem(source)
                 on_page = _overlay_writer(overlay, stem) if overlay is not None else None
                 results = run_ocr(document, reader, progress=not quiet and len(document) > 1, on_page=on_page)

@@ -21,13 +21,13 @@ from pydantic import BaseModel
 
 from ocula.adapters.io.document import Document, Page
 from ocula.adapters.io.loading import load_document
-from ocula.adapters.io.working import DEFAULT_WORKING_PIXELS
 from ocula.adapters.models import registry
 from ocula.adapters.models.base import ModelAdapter
 from ocula.adapters.models.bundled import DEFAULT_MODEL
 from ocula.adapters.ocr import DEFAULT_OCR
 from ocula.pipelines.extract.engine import Engine, EngineName, check_layout, make_extractor, uses_layout
 from ocula.pipelines.extract.ocr_llm import ExtractOptions, OcrLlmExtractor
+from ocula.pipelines.ocr.pages import ocr_working_limits
 from ocula.schemas import Extraction, OCRPage
 
 ModelLoader = Callable[..., ModelAdapter]
@@ -190,15 +190,16 @@ class PipelineExtract:
 
     def read(self, path: Path, on_page: PageProgress | None = None) -> ReadDocument:
         """Load the document; OCR its pages when the engine reads OCR text, telling `on_page(done, total)` as
-        each page is reached and when all are read. For OCR, a page larger than the working resolution is
-        loaded shrunk to it (`adapters.io.working`); the OCR maps its boxes back to the page's own pixels."""
+        each page is reached and when all are read. For OCR, a page larger than the working resolution or the
+        side the OCR engine reads at is loaded shrunk to it (`adapters.io.working`); the OCR maps its boxes back
+        to the page's own pixels."""
         self.setup()
         reads_ocr = self._state["engine"] == Engine.OCR_LLM
-        limit = DEFAULT_WORKING_PIXELS if reads_ocr else None
-        document = load_document(path, dpi=self.dpi, pages=self.pages, working_pixels=limit)
+        extractor: OcrLlmExtractor = self._state["extractor"]
+        limits = ocr_working_limits(extractor.ocr) if reads_ocr else {}
+        document = load_document(path, dpi=self.dpi, pages=self.pages, **limits)
         read = ReadDocument(document)
         if reads_ocr:
-            extractor: OcrLlmExtractor = self._state["extractor"]
             parts = [_reporting(part, document, on_page) for part in self._parts(document)]
             read.pages = [extractor.read_pages(part)[0] for part in parts]
             if on_page is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocula.adapters.ocr.base import OCREngine
+from ocula.adapters.ocr.base import OCREngine, reading_side
 from ocula.pipelines.ocr.mapping import to_original
 from ocula.schemas import OCRPage, PageTransform
 
@@ -87,6 +87,10 @@ class DeskewOCR:
     @property
     def name(self) -> str:
         return self.engine.name
+
+    @property
+    def max_side(self) -> int | None:
+        return reading_side(self.engine)
 
     def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
         skew = estimate_skew(image, self.max_angle)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ocula.adapters.ocr.base import OCREngine
+from ocula.adapters.ocr.base import OCREngine, reading_side
 from ocula.adapters.orientation import ANGLES, OrientationClassifier, PageOrientation, RapidOrientationClassifier
 from ocula.pipelines.ocr.mapping import to_original
 from ocula.pipelines.ocr.reading_order import sort_lines
@@ -165,6 +165,10 @@ class UprightOCR:
     @property
     def name(self) -> str:
         return self.engine.name
+
+    @property
+    def max_side(self) -> int | None:
+        return reading_side(self.engine)
 
     def read_turned(self, image: np.ndarray, angle: int, page: int = 0) -> OCRPage:
         """The page read turned upright from `angle`, in the original page's pixels."""

@@ -14,12 +14,19 @@ from collections.abc import Callable
 import numpy as np
 
 from ocula.adapters.io.document import Document, Page
-from ocula.adapters.ocr import OCREngine, get_engine
+from ocula.adapters.io.working import DEFAULT_WORKING_PIXELS
+from ocula.adapters.ocr import OCREngine, get_engine, reading_side
 from ocula.pipelines.ocr.blank import is_blank
 from ocula.pipelines.ocr.orientation import reading_order, to_original
 from ocula.schemas import Line, OCRPage
 
 PageCallback = Callable[[Page, OCRPage], None]
+
+
+def ocr_working_limits(engine: OCREngine) -> dict[str, int | None]:
+    """`load_document`'s working limits for pages `engine` will read: the working resolution, and the longest side
+    the engine reads at when it shrinks pages itself (`reading_side`), so no page is loaded larger than it is read."""
+    return {"working_pixels": DEFAULT_WORKING_PIXELS, "working_side": reading_side(engine)}
 
 
 def resolve_engine(engine: OCREngine | str) -> OCREngine:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ocula.adapters.layout import REGION_LABELS, LayoutEngine
-from ocula.adapters.ocr.base import OCREngine
+from ocula.adapters.ocr.base import OCREngine, reading_side
 from ocula.pipelines.detect.layout import LayoutDetector
 from ocula.pipelines.ocr.reading_order import sort_in_regions
 from ocula.schemas import BBox, Detection, Line, OCRPage, PageTransform
@@ -64,6 +64,10 @@ class RegionOCR:
     @property
     def name(self) -> str:
         return self.engine.name
+
+    @property
+    def max_side(self) -> int | None:
+        return reading_side(self.engine)
 
     def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
         return add_regions(self.engine.read(image, page=page), image, self.exclude, self.layout)

@@ -39,6 +39,33 @@ def test_working_size_keeps_the_aspect_within_the_budget() -> None:
     assert working_size(100_000, 1, 10) == (10, 1)  # never a side of 0, never over the budget
 
 
+def test_working_size_bounds_the_longest_side_as_well() -> None:
+    assert working_size(1000, 800, None, 1000) is None
+    assert working_size(4945, 8564, DEFAULT_WORKING_PIXELS, 2000) == (1154, 2000)  # the side bounds it first
+    assert working_size(8000, 4000, None, 2000) == (2000, 1000)
+    assert working_size(14000, 14000, 1_000_000, 2000) == (1000, 1000)  # the pixel budget bounds it first
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".pdf"])
+def test_a_page_longer_than_the_working_side_is_shrunk_to_it_and_maps_back(
+    tmp_path: Path, samples_dir: Path, suffix: str
+) -> None:
+    if suffix == ".pdf":
+        path, block = samples_dir / "form.pdf", None
+    else:
+        path, block = tmp_path / f"page{suffix}", (200, 100, 900, 300)
+        Image.fromarray(page_with_block()).save(path)
+    full = load_document(path, pages=[0]).page(0)
+    page = load_document(path, pages=[0], working_pixels=DEFAULT_WORKING_PIXELS, working_side=800).page(0)
+    assert page.size == full.size and max(page.image.shape[:2]) <= 800
+    assert max(page.image.shape[:2]) >= 790  # shrunk to the side, not further
+    corner = page.transform.to_page(BBox(x0=0, y0=0, x1=page.image.shape[1], y1=page.image.shape[0]))
+    assert (corner.x1, corner.y1) == pytest.approx(full.size, abs=2)
+    if block is not None:
+        x0, y0, x1, y1 = block_box(page.image)
+        assert page.transform.to_page(BBox(x0=x0, y0=y0, x1=x1, y1=y1)).as_tuple() == pytest.approx(block, abs=6)
+
+
 @pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif", ".gif"])
 def test_an_image_over_the_budget_is_shrunk_and_its_transform_maps_back(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"page{suffix}"
