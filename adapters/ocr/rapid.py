@@ -3,6 +3,8 @@
 Memory: RapidOCR's sessions allocate from ONNX Runtime's CPU arena and shrink it after every run
 (`ShrinkingSession`), and the allocator's free pages go back to the OS after every page (`release_heap`): a dense
 page's detection and recognition buffers (hundreds of MB) then do not stay resident while the model decodes.
+Blocks of 4 MB or more get mappings of their own (`map_large_blocks`, set when the engine is built), so a long
+run's heap does not grow with them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocula.adapters.memory import release_heap
+from ocula.adapters.memory import map_large_blocks, release_heap
 from ocula.adapters.ocr.base import as_rgb, proportional_words, quad_to_points
 from ocula.adapters.onnx import ShrinkingSession
 from ocula.schemas import BBox, Line, ModelError, OCRPage, Word
@@ -183,6 +185,7 @@ class RapidOCREngine:
         except Exception as err:  # RapidOCR raises plain exceptions on bad config or models
             raise ModelError(f"RapidOCR could not be set up: {err}") from err
         _shrink_sessions(engine)
+        map_large_blocks()
         return engine
 
     def read(self, image: np.ndarray, page: int = 0) -> OCRPage:

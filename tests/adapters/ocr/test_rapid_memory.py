@@ -87,6 +87,38 @@ def test_release_heap_calls_malloc_trim_on_glibc(monkeypatch: pytest.MonkeyPatch
     assert memory.release_heap() is False
 
 
+def test_map_large_blocks_fixes_glibcs_mmap_threshold_unless_the_user_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, int]] = []
+
+    def mallopt(param: int, value: int) -> int:
+        calls.append((param, value))
+        return 1
+
+    class Libc:
+        def __init__(self) -> None:
+            self.mallopt = mallopt
+
+    monkeypatch.setattr(memory, "_libc", lambda: Libc())
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    memory.map_large_blocks.cache_clear()
+    assert memory.map_large_blocks() is True
+    assert memory.map_large_blocks() is True and calls == [(-3, 4 * 1024 * 1024)]  # once per process
+    memory.map_large_blocks.cache_clear()
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "1048576")
+    assert memory.map_large_blocks() is False and len(calls) == 1  # the user's own threshold is kept
+    memory.map_large_blocks.cache_clear()
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    assert memory.map_large_blocks() is False
+    memory.map_large_blocks.cache_clear()
+
+
+def test_building_rapidocr_maps_large_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    mapped: list[bool] = []
+    monkeypatch.setattr("ocula.adapters.ocr.rapid.map_large_blocks", lambda: mapped.append(True) or True)
+    RapidOCREngine(threads=1).read(np.full((64, 64, 3), 255, dtype=np.uint8))
+    assert mapped == [True]
+
+
 def test_rapidocr_read_returns_the_heap_after_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
     released: list[bool] = []
     monkeypatch.setattr("ocula.adapters.ocr.rapid.release_heap", lambda: released.append(True) or True)
