@@ -1,17 +1,18 @@
 """The working resolution: a page larger than a pixel budget is shrunk once, as it is loaded, before OCR sees it.
 
-A 196-megapixel scan is 590 MB as an RGB array, and OCR takes about 25 bytes a pixel more while it reads a page
-(RapidOCR on a 40-megapixel page: 1 GB); the text a reader can find on such a page stays readable at a fraction
-of its pixels (the OCR detector itself looks at 2000 pixels a side, and reads each line it finds at 48 pixels
-high). So the memory a page costs after loading is bounded by `working_pixels` (default
+A 196-megapixel scan is 590 MB as an RGB array, and every copy a reading stage makes costs as much again; the text
+a reader can find on such a page stays readable at a fraction of its pixels (RapidOCR's detector looks at 2000
+pixels a side, and reads each line it finds at 48 pixels high). So the memory a page costs after loading is
+bounded by `working_pixels` (default
 `DEFAULT_WORKING_PIXELS`): a larger page is resized to fit, its aspect kept, and the `PageTransform` from the
 original page's pixels to the shrunk image travels with the page (`Page.transform`), so every box found on it is
 mapped back to original pixels.
 
 An OCR engine that itself shrinks every page to a longest side before reading it (RapidOCR: 2000 pixels; its
 `max_side`, `adapters.ocr.base.reading_side`) has the page loaded at that side (`working_side`) instead: nothing it
-would read is lost, the page is shrunk once (area-averaged rather than the engine's linear resize), and a large
-page costs what the engine reads, not what the scanner wrote (a 4945 x 8564 page: 2.3 megapixels, not 20).
+would read is lost, the page is shrunk once (with an antialiasing filter rather than the engine's linear resize),
+and a large page costs what the engine reads, not what the scanner wrote (a 4945 x 8564 page: 2.3 megapixels,
+not 20).
 
 Decoding itself is bounded separately, by `max_pixels` (`limits`): a JPEG is decoded straight at a reduced
 scale (its decoder can), other formats at full size once, then shrunk and freed.
