@@ -21,7 +21,7 @@ from ocula.pipelines.ocr.regions import with_regions
 from ocula.schemas import BBox, Line, OCRPage
 from tests.fixtures import header_page
 from tests.fixtures.fakes import FixedLayout, FixedOCR
-from tests.pipelines.ocr.test_working_resolution import TEXTS, page
+from tests.fixtures.text_page import TEXTS, page
 
 
 class SidedOCR(FixedOCR):

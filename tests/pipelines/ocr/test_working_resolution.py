@@ -6,21 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from ocula.adapters.io import load_document
 from ocula.pipelines.ocr.pages import run_ocr
-
-TEXTS = [("INVOICE 2041", 120, 150), ("TOTAL 45.60", 120, 420), ("PAID IN CASH", 700, 650)]  # text, left, baseline
-SIZE = (1200, 800)  # width, height at scale 1
-
-
-def page(scale: int) -> np.ndarray:
-    image = np.full((SIZE[1] * scale, SIZE[0] * scale, 3), 255, np.uint8)
-    for text, x, y in TEXTS:
-        cv2.putText(image, text, (x * scale, y * scale), cv2.FONT_HERSHEY_SIMPLEX, 1.4 * scale, (0, 0, 0), 3 * scale)
-    return image
+from tests.fixtures.text_page import SIZE, TEXTS, page
 
 
 def boxes(path: Path, working_pixels: int | None) -> tuple[tuple[int, int], dict[str, tuple[float, ...]]]:
