@@ -110,8 +110,9 @@ class OculaLoader(BaseLoader):
 
     def lazy_load(self) -> Iterator[LCDocument]:
         """One document per page (or per source for `mode="extract", per_page=False`), rendered as asked for."""
+        limits = self._ocr_limits() if self.mode == "ocr" else {}
         for source in self.sources:
-            document = load_document(source, dpi=self.dpi, pages=self.pages)
+            document = load_document(source, dpi=self.dpi, pages=self.pages, **limits)
             if self.mode == "ocr":
                 yield from self._ocr(document)
             elif self.per_page:
@@ -124,6 +125,16 @@ class OculaLoader(BaseLoader):
         """Pages split by `text_splitter` (default: LangChain's recursive character splitter), each chunk with
         only the lines it contains and their union `box` in its metadata."""
         return keep_chunk_lines(super().load_and_split(text_splitter))
+
+    def _ocr_limits(self) -> dict[str, int | None]:
+        """Pages are loaded no larger than the OCR engine reads them (`ocr_working_limits`); an engine name this
+        process does not know gets no limits here and fails in `ocula.ocr` with its own message."""
+        from ocula.adapters.ocr import engine_names, get_engine
+        from ocula.pipelines.ocr.pages import ocr_working_limits
+
+        if self.ocr_engine.lower() not in engine_names():
+            return {}
+        return ocr_working_limits(get_engine(self.ocr_engine))
 
     def _ocr(self, document: Document) -> Iterator[LCDocument]:
         from ocula.api import ocr

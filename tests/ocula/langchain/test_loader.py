@@ -41,6 +41,35 @@ def test_ocr_mode_yields_one_document_per_page_with_boxes(two_page_pdf: Path) ->
     assert line["text"] in first.page_content
 
 
+def test_ocr_mode_loads_pages_at_the_side_the_engine_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    import ocula.adapters.ocr as ocr_registry
+    from ocula.schemas import BBox, Line, OCRPage
+    from tests.fixtures.fakes import FixedOCR
+
+    seen: list[tuple[int, ...]] = []
+
+    class Sided(FixedOCR):
+        max_side = 500
+
+        def read(self, image: np.ndarray, page: int = 0) -> OCRPage:
+            seen.append(image.shape[:2])
+            return super().read(image, page)
+
+    engine = Sided([Line(text="TOTAL 45.60", box=BBox(x0=50, y0=50, x1=200, y1=80))], name="sided")
+    monkeypatch.setitem(ocr_registry._REGISTRY, "sided", lambda **_: engine)
+    monkeypatch.setitem(ocr_registry._AVAILABLE, "sided", lambda: True)
+    monkeypatch.setattr(ocr_registry, "_CACHE", {})
+    path = tmp_path / "page.png"
+    with Image.open(SAMPLES / "receipt.jpg") as image:
+        image.convert("RGB").resize((1000, 2000)).save(path)
+    (page,) = OculaLoader(path, ocr="sided").load()
+    assert max(seen[-1]) == 500  # read at the engine's side, not at 1000 x 2000
+    assert (page.metadata["page_width"], page.metadata["page_height"]) == (1000, 2000)
+    assert page.metadata["lines"][0]["box"] == pytest.approx([200, 200, 800, 320])  # in the page's own pixels
+
+
 @pytest.fixture(scope="module")
 def receipt_page() -> Document:
     (page,) = OculaLoader(SAMPLES / "receipt.jpg").load()
