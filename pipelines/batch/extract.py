@@ -195,11 +195,11 @@ class PipelineExtract:
         to the page's own pixels."""
         self.setup()
         reads_ocr = self._state["engine"] == Engine.OCR_LLM
-        extractor: OcrLlmExtractor = self._state["extractor"]
-        limits = ocr_working_limits(extractor.ocr) if reads_ocr else {}
+        extractor: OcrLlmExtractor | None = self._state["extractor"] if reads_ocr else None
+        limits = ocr_working_limits(extractor.ocr) if extractor is not None else {}
         document = load_document(path, dpi=self.dpi, pages=self.pages, **limits)
         read = ReadDocument(document)
-        if reads_ocr:
+        if extractor is not None:
             parts = [_reporting(part, document, on_page) for part in self._parts(document)]
             read.pages = [extractor.read_pages(part)[0] for part in parts]
             if on_page is not None:
